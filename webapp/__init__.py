@@ -1,0 +1,79 @@
+"""Alliance Explorer: who sides with whom, straight from the articles that say so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+from flask import Flask, g
+from htmx_flask import Htmx
+from sqlalchemy.orm import Session
+
+from .config import PROJECT_ROOT, load_settings
+from .db import Database
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, overridden by ``config`` (tests)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    instance = Path(app.instance_path)
+    app.config.from_mapping(load_settings(instance))
+    if config:
+        app.config.from_mapping(config)
+    app.config.setdefault("JSON_SORT_KEYS", False)
+
+    database = Database(
+        app.config["DATABASE_URL"],
+        echo=app.config["SQL_ECHO"],
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+    )
+    app.extensions["database"] = database
+    Htmx(app)
+
+    from . import errors, security
+    from .views import api, health
+
+    errors.register(app)
+    security.register(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    if app.config["AUTO_SETUP"] and _started_by_flask_run():
+        from .setup import ensure_ready
+
+        ensure_ready(app)
+    return app
+
+
+def _started_by_flask_run() -> bool:
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name == "run"
+
+
+def get_database(app: Flask | None = None) -> Database:
+    from flask import current_app
+
+    return (app or current_app).extensions["database"]
+
+
+def get_session() -> Session:
+    """The request's read session (closed when the request ends)."""
+    if "db_session" not in g:
+        g.db_session = get_database().session()
+    return g.db_session

@@ -1,0 +1,626 @@
+"""Reading and validating a dataset directory (SPEC §3).
+
+``read_dataset`` never stops at the first problem: it reads every file, checks
+every item, and returns the dataset together with *all* problems found, each
+tied to a file and line. A dataset with any problem must not be loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import textmatch
+from ..dates import DateError, PartialDate
+from ..models import ACTOR_KINDS, CONFIDENCES, VOICES
+from . import yamlio
+from .vocabulary import BUILTIN_RELATION_TYPES
+
+ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,98}[a-z0-9])?$")
+TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,98}$")
+COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+COUNTRY_PATTERN = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class EvidenceSpec:
+    source_id: str
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+    voice: str
+    speaker_id: str | None
+    where: tuple[str, int]
+
+
+@dataclass
+class BlocSpec:
+    id: str
+    name: str
+    color: str
+    description: str
+
+
+@dataclass
+class TypeSpec:
+    id: str
+    label: str
+    sign: int
+    directed: bool
+
+
+@dataclass
+class SourceSpec:
+    id: str
+    filename: str
+    title: str
+    publisher: str | None
+    author: str | None
+    url: str | None
+    published: PartialDate | None
+    published_inferred: str | None
+    language: str
+    text: str
+
+
+@dataclass
+class ActorSpec:
+    id: str
+    name: str
+    kind: str
+    bloc_id: str | None
+    aliases: list[str]
+    description: str
+    country: str | None
+    affiliation_id: str | None
+
+
+@dataclass
+class RelationSpec:
+    id: str
+    source_id: str
+    target_id: str
+    type: str
+    sign: int
+    directed: bool
+    start: PartialDate | None
+    end: PartialDate | None
+    date_inferred: str | None
+    confidence: str
+    summary: str
+    evidence: list[EvidenceSpec]
+
+
+@dataclass
+class EventSpec:
+    id: str
+    date: PartialDate
+    end: PartialDate | None
+    date_inferred: str | None
+    title: str
+    actor_ids: list[str]
+    summary: str
+    evidence: list[EvidenceSpec]
+
+
+@dataclass
+class DatasetSpec:
+    id: str
+    title: str
+    description: str
+    blocs: list[BlocSpec] = field(default_factory=list)
+    relation_types: list[TypeSpec] = field(default_factory=list)
+    sources: list[SourceSpec] = field(default_factory=list)
+    actors: list[ActorSpec] = field(default_factory=list)
+    relations: list[RelationSpec] = field(default_factory=list)
+    events: list[EventSpec] = field(default_factory=list)
+    # Where each id was declared, for problems found later (e.g. id collisions in the database).
+    locations: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def evidence_items(self) -> list[EvidenceSpec]:
+        """Every evidence item of every relation and event."""
+        return [e for r in self.relations for e in r.evidence] + [e for ev in self.events for e in ev.evidence]
+
+    def type_defaults(self) -> dict[str, TypeSpec]:
+        defaults = {k.id: TypeSpec(k.id, k.label, k.sign, k.directed) for k in BUILTIN_RELATION_TYPES.values()}
+        defaults.update({t.id: t for t in self.relation_types})
+        return defaults
+
+
+class _Item:
+    """One mapping of a file under validation: typed field access that records problems."""
+
+    def __init__(self, reader: _Reader, file: str, data: yamlio.Mapping, what: str, allowed: set[str]) -> None:
+        self.reader, self.file, self.data, self.what = reader, file, data, what
+        for key in data:
+            if key not in allowed:
+                self.problem(key, f"unknown field '{key}' in {what} (allowed: {', '.join(sorted(allowed))})")
+
+    @property
+    def line(self) -> int:
+        return self.data.line
+
+    def problem(self, key: str | None, message: str) -> None:
+        line = self.data.line_of(key) if key else self.data.line
+        self.reader.problem(self.file, line, message)
+
+    def text(self, key: str, *, required: bool = False, default: str | None = None) -> str | None:
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(None, f"{self.what} is missing the required field '{key}'")
+            return default
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            self.problem(key, f"'{key}' must be text, not {type(value).__name__}")
+            return default
+        return str(value).strip() if not isinstance(value, str) else value.strip()
+
+    def ident(self, key: str, *, required: bool = True, pattern: re.Pattern[str] = ID_PATTERN) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and not pattern.match(value):
+            self.problem(key, f"'{key}' {value!r} is not a valid id (lowercase letters, digits, '-' or '_')")
+            return None
+        return value
+
+    def date(self, key: str, *, required: bool = False) -> PartialDate | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(None, f"{self.what} is missing the required field '{key}'")
+            return None
+        try:
+            return PartialDate.parse(value)
+        except DateError as error:
+            self.problem(key, f"bad date in '{key}': {error}")
+            return None
+
+    def choice(self, key: str, choices: tuple[str, ...], *, default: str | None = None) -> str | None:
+        value = self.text(key, required=default is None)
+        if value is None:
+            return default
+        if value not in choices:
+            self.problem(key, f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {value!r}")
+            return None
+        return value
+
+    def sign(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or value not in (-1, 0, 1):
+            self.problem(key, f"'{key}' must be 1 (cooperative), -1 (adversarial) or 0 (structural), not {value!r}")
+            return None
+        return int(value)
+
+    def sequence(self, key: str, *, required: bool = False) -> yamlio.Sequence:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.problem(None, f"{self.what} is missing the required field '{key}'")
+            return _empty_sequence(self.data.line)
+        if not isinstance(value, list):
+            self.problem(key, f"'{key}' must be a list")
+            return _empty_sequence(self.data.line)
+        return value
+
+
+def _empty_sequence(line: int) -> yamlio.Sequence:
+    empty = yamlio.Sequence()
+    empty.line, empty.item_lines = line, []
+    return empty
+
+
+class _Reader:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.problems: list[Problem] = []
+
+    def problem(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+    def path(self, name: str) -> str:
+        return str(self.directory / name)
+
+    def load_yaml(self, name: str, *, required: bool = True) -> Any:
+        file = self.path(name)
+        path = self.directory / name
+        if not path.is_file():
+            if required:
+                self.problem(file, 1, f"missing file: a dataset needs {name}")
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            self.problem(file, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+            return None
+        data, problems = yamlio.parse(text)
+        for yaml_problem in problems:
+            self.problem(file, yaml_problem.line, yaml_problem.message)
+        return data
+
+    def items(self, name: str, data: Any, what: str) -> list[tuple[yamlio.Mapping, str]]:
+        """The mappings of a top-level list file, each checked to be a mapping."""
+        file = self.path(name)
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            self.problem(file, getattr(data, "line", 1), f"{name} must be a list of {what}s")
+            return []
+        result = []
+        for line, item in zip(data.item_lines, data):
+            if not isinstance(item, dict):
+                self.problem(file, line, f"each entry of {name} must be a mapping describing one {what}")
+            else:
+                result.append((item, file))
+        return result
+
+
+def _claim(seen: dict[str, tuple[str, int]], reader: _Reader, kind: str, ident: str, file: str, line: int) -> bool:
+    """Record an id; report a duplicate. Returns True when the id is new."""
+    if ident in seen:
+        first_file, first_line = seen[ident]
+        where = f"line {first_line}" if first_file == file else f"{first_file}:{first_line}"
+        reader.problem(file, line, f"duplicate {kind} id '{ident}' (first defined at {where})")
+        return False
+    seen[ident] = (file, line)
+    return True
+
+
+def read_dataset(directory: str | Path) -> tuple[DatasetSpec | None, list[Problem]]:
+    """Read and validate a dataset directory; return it with every problem found (sorted)."""
+    reader = _Reader(Path(directory))
+    if not reader.directory.is_dir():
+        reader.problem(str(reader.directory), 0, "not a directory")
+        return None, reader.problems
+
+    spec = _read_header(reader)
+    type_defaults = spec.type_defaults()
+    bloc_ids = {bloc.id for bloc in spec.blocs}
+    _read_sources(reader, spec)
+    sources = {source.id: source for source in spec.sources}
+    actor_ids = _read_actors(reader, spec, bloc_ids)
+    _read_relations(reader, spec, actor_ids, type_defaults, sources)
+    _read_events(reader, spec, actor_ids, sources)
+    _check_passage_consistency(reader, spec)
+    reader.problems.sort()
+    return spec, reader.problems
+
+
+def _read_header(reader: _Reader) -> DatasetSpec:
+    name = "dataset.yaml"
+    file = reader.path(name)
+    data = reader.load_yaml(name)
+    spec = DatasetSpec(id=reader.directory.name, title=reader.directory.name, description="")
+    if data is None:
+        return spec
+    if not isinstance(data, dict):
+        reader.problem(file, getattr(data, "line", 1), "dataset.yaml must be a mapping with id, title, blocs")
+        return spec
+    item = _Item(reader, file, data, "the dataset", {"id", "title", "description", "blocs", "relation_types"})
+    spec.id = item.ident("id") or spec.id
+    spec.title = item.text("title", required=True) or spec.title
+    spec.description = item.text("description", default="") or ""
+    spec.locations[("dataset", spec.id)] = (file, item.data.line_of("id"))
+
+    seen: dict[str, tuple[str, int]] = {}
+    for line, raw in zip(*_lines_and_items(item.sequence("blocs"))):
+        if not isinstance(raw, dict):
+            reader.problem(file, line, "each bloc must be a mapping with id, name, color")
+            continue
+        bloc = _Item(reader, file, raw, "a bloc", {"id", "name", "color", "description"})
+        bloc_id = bloc.ident("id")
+        name_ = bloc.text("name", required=True)
+        color = bloc.text("color", required=True)
+        if color is not None and not COLOR_PATTERN.match(color):
+            bloc.problem("color", f"bloc colour {color!r} must be a hex colour like '#c0392b'")
+            color = None
+        if bloc_id and _claim(seen, reader, "bloc", bloc_id, file, bloc.line):
+            spec.locations[("bloc", bloc_id)] = (file, bloc.line)
+            if name_ and color:
+                spec.blocs.append(BlocSpec(bloc_id, name_, color.lower(), bloc.text("description", default="") or ""))
+
+    seen_types: dict[str, tuple[str, int]] = {}
+    for line, raw in zip(*_lines_and_items(item.sequence("relation_types"))):
+        if not isinstance(raw, dict):
+            reader.problem(file, line, "each relation type must be a mapping with id, label, sign, directed")
+            continue
+        kind = _Item(reader, file, raw, "a relation type", {"id", "label", "sign", "directed"})
+        type_id = kind.ident("id", pattern=TYPE_PATTERN)
+        label = kind.text("label", required=True)
+        sign = kind.sign("sign")
+        if "sign" not in raw:
+            kind.problem(None, "a relation type is missing the required field 'sign'")
+        directed = kind.boolean("directed")
+        if type_id in BUILTIN_RELATION_TYPES:
+            kind.problem("id", f"relation type '{type_id}' is built in; choose another id")
+            continue
+        if type_id and _claim(seen_types, reader, "relation type", type_id, file, kind.line):
+            if label and sign is not None:
+                spec.relation_types.append(TypeSpec(type_id, label, sign, bool(directed)))
+    return spec
+
+
+def _lines_and_items(sequence: yamlio.Sequence) -> tuple[list[int], list[Any]]:
+    return sequence.item_lines, list(sequence)
+
+
+def _read_sources(reader: _Reader, spec: DatasetSpec) -> None:
+    folder = reader.directory / "sources"
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    if not files:
+        reader.problem(reader.path("sources"), 0, "a dataset needs at least one source in sources/*.md")
+    seen: dict[str, tuple[str, int]] = {}
+    for path in files:
+        file = reader.path(f"sources/{path.name}")
+        try:
+            raw_text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            reader.problem(file, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+            continue
+        front, body, offset = yamlio.split_front_matter(raw_text)
+        if front is None:
+            reader.problem(file, 1, "missing YAML front matter (the file must start with a '---' line)")
+            continue
+        data, problems = yamlio.parse(front, line_offset=offset)
+        for problem in problems:
+            reader.problem(file, problem.line, problem.message)
+        if data is None and problems:
+            continue
+        if not isinstance(data, dict):
+            reader.problem(file, 1, "the front matter must be a mapping with title, publisher, published")
+            continue
+        item = _Item(
+            reader, file, data, "a source",
+            {"id", "title", "publisher", "author", "url", "published", "inferred", "language"},
+        )
+        source_id = item.ident("id", required=False) or path.stem
+        if not ID_PATTERN.match(source_id):
+            reader.problem(file, 1, f"source id {source_id!r} (from the file name) is not a valid id")
+            continue
+        title = item.text("title", required=True)
+        published = item.date("published")
+        if not body.strip():
+            reader.problem(file, data.line, "the source has no text after its front matter")
+        if _claim(seen, reader, "source", source_id, file, item.data.line_of("id")) and title:
+            spec.locations[("source", source_id)] = (file, item.data.line_of("id"))
+            spec.sources.append(SourceSpec(
+                id=source_id,
+                filename=path.name,
+                title=title,
+                publisher=item.text("publisher"),
+                author=item.text("author"),
+                url=item.text("url"),
+                published=published,
+                published_inferred=item.text("inferred"),
+                language=item.text("language", default="en") or "en",
+                text=body,
+            ))
+
+
+def _read_actors(reader: _Reader, spec: DatasetSpec, bloc_ids: set[str]) -> set[str]:
+    name = "actors.yaml"
+    data = reader.load_yaml(name)
+    seen: dict[str, tuple[str, int]] = {}
+    affiliations: list[tuple[_Item, str]] = []
+    for raw, file in reader.items(name, data, "actor"):
+        item = _Item(
+            reader, file, raw, "an actor",
+            {"id", "name", "kind", "bloc", "aliases", "description", "country", "affiliation"},
+        )
+        actor_id = item.ident("id")
+        actor_name = item.text("name", required=True)
+        kind = item.choice("kind", ACTOR_KINDS)
+        bloc = item.text("bloc")
+        if bloc is not None and bloc not in bloc_ids:
+            item.problem("bloc", f"unknown bloc '{bloc}' (dataset.yaml declares: {', '.join(sorted(bloc_ids)) or 'none'})")
+            bloc = None
+        aliases: list[str] = []
+        for line, alias in zip(*_lines_and_items(item.sequence("aliases"))):
+            if not isinstance(alias, str) or not alias.strip():
+                reader.problem(file, line, f"alias {alias!r} must be a non-empty text")
+            elif alias.strip() in aliases:
+                reader.problem(file, line, f"alias {alias!r} is listed twice")
+            else:
+                aliases.append(alias.strip())
+        country = item.text("country")
+        if country is not None and not COUNTRY_PATTERN.match(country):
+            item.problem("country", f"country {country!r} must be an ISO 3166-1 alpha-3 code like 'IRQ'")
+            country = None
+        affiliation = item.text("affiliation")
+        if affiliation is not None:
+            affiliations.append((item, affiliation))
+        if actor_id and _claim(seen, reader, "actor", actor_id, file, item.line) and actor_name and kind:
+            spec.locations[("actor", actor_id)] = (file, item.line)
+            spec.actors.append(ActorSpec(
+                id=actor_id, name=actor_name, kind=kind, bloc_id=bloc, aliases=aliases,
+                description=item.text("description", default="") or "", country=country,
+                affiliation_id=affiliation,
+            ))
+    actor_ids = set(seen)
+    for item, affiliation in affiliations:
+        if affiliation not in actor_ids:
+            item.problem("affiliation", f"unknown actor '{affiliation}' in 'affiliation'")
+            for actor in spec.actors:
+                if actor.affiliation_id == affiliation:
+                    actor.affiliation_id = None
+    return actor_ids
+
+
+def _read_evidence(
+    reader: _Reader, owner: _Item, actor_ids: set[str], sources: dict[str, SourceSpec]
+) -> list[EvidenceSpec]:
+    evidence: list[EvidenceSpec] = []
+    items = owner.sequence("evidence", required=True)
+    if "evidence" in owner.data and not items:
+        owner.problem("evidence", f"{owner.what} needs at least one evidence item")
+    for line, raw in zip(*_lines_and_items(items)):
+        if not isinstance(raw, dict):
+            reader.problem(owner.file, line, "each evidence item must be a mapping with source, quote, voice")
+            continue
+        item = _Item(reader, owner.file, raw, "an evidence item", {"source", "quote", "occurrence", "voice", "speaker"})
+        source_id = item.text("source", required=True)
+        quote = item.text("quote", required=True)
+        voice = item.choice("voice", VOICES)
+        speaker = item.text("speaker")
+        if speaker is not None and speaker not in actor_ids:
+            item.problem("speaker", f"unknown actor '{speaker}' as speaker")
+        occurrence = raw.get("occurrence")
+        if occurrence is not None and (isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1):
+            item.problem("occurrence", f"'occurrence' must be a whole number from 1, not {occurrence!r}")
+            occurrence = None
+        if source_id is None or quote is None:
+            continue
+        source = sources.get(source_id)
+        if source is None:
+            item.problem("source", f"unknown source '{source_id}' (sources/: {', '.join(sorted(sources)) or 'none'})")
+            continue
+        spans = textmatch.find_all(source.text, quote)
+        if not spans:
+            item.problem("quote", f"quote not found in source '{source_id}': {_short(quote)!r}")
+            continue
+        if occurrence is None and len(spans) > 1:
+            item.problem("quote", f"quote occurs {len(spans)} times in source '{source_id}': add 'occurrence: N' to choose one")
+            continue
+        if occurrence is not None and occurrence > len(spans):
+            item.problem("occurrence", f"occurrence {occurrence} asked, but the quote occurs only {len(spans)} time(s)")
+            continue
+        start, end = spans[(occurrence or 1) - 1]
+        prefix, suffix = textmatch.context(source.text, start, end)
+        if voice is not None and (speaker is None or speaker in actor_ids):
+            evidence.append(EvidenceSpec(
+                source_id, start, end, source.text[start:end], prefix, suffix, voice, speaker, (owner.file, line)
+            ))
+    return evidence
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _check_interval(item: _Item, start: PartialDate | None, end: PartialDate | None, end_key: str = "end") -> bool:
+    if start is not None and end is not None and end.last < start.first:
+        item.problem(end_key, f"'{end_key}' {end} is before the start {start}")
+        return False
+    return True
+
+
+def derived_relation_id(source: str, type_: str, target: str) -> str:
+    return f"{source}-{type_.replace('_', '-')}-{target}"
+
+
+def _read_relations(
+    reader: _Reader, spec: DatasetSpec, actor_ids: set[str],
+    types: dict[str, TypeSpec], sources: dict[str, SourceSpec],
+) -> None:
+    name = "relations.yaml"
+    data = reader.load_yaml(name)
+    seen: dict[str, tuple[str, int]] = {}
+    allowed = {"id", "source", "target", "type", "sign", "directed", "start", "end", "inferred",
+               "confidence", "summary", "evidence"}
+    for raw, file in reader.items(name, data, "relation"):
+        item = _Item(reader, file, raw, "a relation", allowed)
+        source_id = item.text("source", required=True)
+        target_id = item.text("target", required=True)
+        for key, actor in (("source", source_id), ("target", target_id)):
+            if actor is not None and actor not in actor_ids:
+                item.problem(key, f"unknown actor '{actor}' in '{key}'")
+        if source_id is not None and source_id == target_id:
+            item.problem("target", f"a relation needs two different actors ('{source_id}' on both ends)")
+        type_id = item.text("type", required=True)
+        kind = types.get(type_id) if type_id else None
+        if type_id is not None and kind is None:
+            item.problem("type", f"unknown relation type '{type_id}' (declare it under relation_types in dataset.yaml)")
+        sign = item.sign("sign")
+        directed = item.boolean("directed")
+        start, end = item.date("start"), item.date("end")
+        interval_ok = _check_interval(item, start, end)
+        confidence = item.choice("confidence", CONFIDENCES, default="medium")
+        evidence = _read_evidence(reader, item, actor_ids, sources)
+        relation_id = item.ident("id", required=False)
+        if relation_id is None and "id" not in raw and source_id and target_id and type_id:
+            relation_id = derived_relation_id(source_id, type_id, target_id)
+        if relation_id is None or not _claim(seen, reader, "relation", relation_id, file, item.line):
+            continue
+        spec.locations[("relation", relation_id)] = (file, item.line)
+        complete = (
+            source_id in actor_ids and target_id in actor_ids and source_id != target_id
+            and kind is not None and interval_ok and confidence and evidence
+        )
+        if complete:
+            assert kind is not None and source_id and target_id and confidence
+            spec.relations.append(RelationSpec(
+                id=relation_id, source_id=source_id, target_id=target_id, type=kind.id,
+                sign=kind.sign if sign is None else sign,
+                directed=kind.directed if directed is None else directed,
+                start=start, end=end, date_inferred=item.text("inferred"), confidence=confidence,
+                summary=item.text("summary", default="") or "", evidence=evidence,
+            ))
+
+
+def _read_events(reader: _Reader, spec: DatasetSpec, actor_ids: set[str], sources: dict[str, SourceSpec]) -> None:
+    name = "events.yaml"
+    data = reader.load_yaml(name, required=False)
+    seen: dict[str, tuple[str, int]] = {}
+    allowed = {"id", "date", "end", "inferred", "title", "actors", "summary", "evidence"}
+    for raw, file in reader.items(name, data, "event"):
+        item = _Item(reader, file, raw, "an event", allowed)
+        event_id = item.ident("id")
+        title = item.text("title", required=True)
+        date = item.date("date", required=True)
+        end = item.date("end")
+        interval_ok = _check_interval(item, date, end)
+        actors: list[str] = []
+        for line, actor in zip(*_lines_and_items(item.sequence("actors"))):
+            if not isinstance(actor, str) or actor not in actor_ids:
+                reader.problem(file, line, f"unknown actor {actor!r} in the event's actors")
+            elif actor in actors:
+                reader.problem(file, line, f"actor '{actor}' is listed twice")
+            else:
+                actors.append(actor)
+        evidence = _read_evidence(reader, item, actor_ids, sources)
+        if event_id is None or not _claim(seen, reader, "event", event_id, file, item.line):
+            continue
+        spec.locations[("event", event_id)] = (file, item.line)
+        if title and date and interval_ok and evidence:
+            spec.events.append(EventSpec(
+                id=event_id, date=date, end=end, date_inferred=item.text("inferred"), title=title,
+                actor_ids=actors, summary=item.text("summary", default="") or "", evidence=evidence,
+            ))
+
+
+def _check_passage_consistency(reader: _Reader, spec: DatasetSpec) -> None:
+    """One span of text is one passage: its voice and speaker must agree wherever it is cited."""
+    first: dict[tuple[str, int, int], EvidenceSpec] = {}
+    for evidence in spec.evidence_items():
+        key = (evidence.source_id, evidence.start, evidence.end)
+        other = first.setdefault(key, evidence)
+        if other is not evidence and (other.voice, other.speaker_id) != (evidence.voice, evidence.speaker_id):
+            file, line = evidence.where
+            reader.problem(
+                file, line,
+                f"this quote is cited elsewhere ({other.where[0]}:{other.where[1]}) with voice "
+                f"'{other.voice}' and speaker '{other.speaker_id}'; the same passage must have one voice and speaker",
+            )

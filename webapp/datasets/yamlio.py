@@ -1,0 +1,137 @@
+"""YAML reading that keeps line numbers, so every problem can be reported as ``file:line``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+
+class Mapping(dict):
+    """A YAML mapping that remembers its own line and the line of each key."""
+
+    line: int
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class Sequence(list):
+    """A YAML sequence that remembers its own line and the line of each item."""
+
+    line: int
+    item_lines: list[int]
+
+
+@dataclass(frozen=True)
+class YamlProblem:
+    line: int
+    message: str
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+# Dates stay strings: a partial date is validated by our own rules, and
+# "2015-09-27" must not silently become a different type than "2015-09".
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _convert(node: yaml.Node, loader: _Loader, problems: list[YamlProblem], line_offset: int) -> Any:
+    line = node.start_mark.line + 1 + line_offset
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result = Mapping()
+        result.line = line
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _convert(key_node, loader, problems, line_offset)
+            key_line = key_node.start_mark.line + 1 + line_offset
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                problems.append(YamlProblem(key_line, "a mapping key must be a plain name"))
+                continue
+            key = str(key)
+            if key in result:
+                problems.append(YamlProblem(key_line, f"duplicate key '{key}' (first on line {result.key_lines[key]})"))
+                continue
+            result[key] = _convert(value_node, loader, problems, line_offset)
+            result.key_lines[key] = key_line
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = Sequence(_convert(child, loader, problems, line_offset) for child in node.value)
+        items.line = line
+        items.item_lines = [child.start_mark.line + 1 + line_offset for child in node.value]
+        return items
+    return loader.construct_object(node, deep=True)
+
+
+def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
+    """Parse one YAML document; return its data (with line numbers) and any problems."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        problems: list[YamlProblem] = []
+        return _convert(node, loader, problems, line_offset), problems
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line + 1 if mark else 1) + line_offset
+        reason = error.problem or error.context or "invalid YAML"
+        return None, [YamlProblem(line, f"YAML syntax error: {reason}")]
+    except yaml.YAMLError as error:
+        return None, [YamlProblem(1 + line_offset, f"YAML error: {error}")]
+    finally:
+        loader.dispose()
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Split a Markdown file into (front matter YAML, body, line where the front matter starts).
+
+    The body is everything after the closing ``---`` line, exactly as written.
+    """
+    if not text.startswith("---\n") and not text.startswith("---\r\n"):
+        return None, text, 0
+    first_break = text.index("\n") + 1
+    position = first_break
+    while True:
+        next_break = text.find("\n", position)
+        line = text[position:] if next_break == -1 else text[position:next_break]
+        if line.rstrip("\r") == "---":
+            body_start = len(text) if next_break == -1 else next_break + 1
+            return text[first_break:position], text[body_start:], 1
+        if next_break == -1:
+            return None, text, 0
+        position = next_break + 1
+
+
+def dump(data: Any) -> str:
+    """Write YAML the way a person would: block style, keys in the given order, UTF-8."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as people write them.
+        super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)

@@ -1,0 +1,56 @@
+"""Errors: JSON for the API, a friendly page elsewhere, never a traceback to the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .jsonio import json_response
+from .services.filters import FilterError
+from .services.records import NotFound
+
+
+class APIError(Exception):
+    """An error with an HTTP status, a machine-readable code and a message for people."""
+
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details or {}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _render(status: int, code: str, message: str, details: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        return json_response({"error": {"code": code, "message": message, "details": details or {}}}, status)
+    return render_template("error.html", status=status, code=code, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(error: APIError):  # type: ignore[no-untyped-def]
+        return _render(error.status, error.code, error.message, error.details)
+
+    @app.errorhandler(FilterError)
+    def _filter_error(error: FilterError):  # type: ignore[no-untyped-def]
+        return _render(400, "bad_parameter", error.message, {"parameter": error.parameter})
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound):  # type: ignore[no-untyped-def]
+        return _render(404, "not_found", str(error), {"kind": error.kind, "id": error.ident})
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = (error.name or "error").lower().replace(" ", "_")
+        return _render(error.code or 500, code, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        if isinstance(error, HTTPException):
+            return _http(error)
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(500, "internal_error", "Something went wrong on our side; the error has been logged.")

@@ -1,0 +1,239 @@
+"""The data model (SPEC §2): datasets, blocs, actors, sources, passages, relations, events.
+
+Curated things carry the string ids of the dataset files, unique across the
+whole database, so a reload updates them in place and links stay valid.
+Partial dates are kept as written (``2015-09``) beside the first and last day
+they cover, which is what the filters compare against.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+VOICES = ("report", "quote", "opinion")
+CONFIDENCES = ("low", "medium", "high")
+ACTOR_KINDS = ("state", "organization", "coalition", "armed_group", "person", "group")
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Bumped by every load that changes something; caches key on it.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    blocs: Mapped[list[Bloc]] = relationship(back_populates="dataset", order_by="Bloc.position")
+    relation_types: Mapped[list[RelationType]] = relationship(
+        back_populates="dataset", order_by="RelationType.position", cascade="all, delete-orphan"
+    )
+
+
+class RelationType(Base):
+    """A relation type a dataset adds to the built-in vocabulary."""
+
+    __tablename__ = "relation_types"
+    __table_args__ = (CheckConstraint("sign IN (-1, 0, 1)", name="sign"),)
+
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    sign: Mapped[int] = mapped_column(Integer)
+    directed: Mapped[bool]
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="relation_types")
+
+
+class Bloc(Base):
+    __tablename__ = "blocs"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    color: Mapped[str] = mapped_column(String(7))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    dataset: Mapped[Dataset] = relationship(back_populates="blocs")
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    __table_args__ = (CheckConstraint(f"kind IN {ACTOR_KINDS!r}", name="kind"),)
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    bloc_id: Mapped[str | None] = mapped_column(ForeignKey("blocs.id", ondelete="SET NULL"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str | None] = mapped_column(String(3))
+    affiliation_id: Mapped[str | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    bloc: Mapped[Bloc | None] = relationship()
+    aliases: Mapped[list[ActorAlias]] = relationship(
+        back_populates="actor", order_by="ActorAlias.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def alias_names(self) -> list[str]:
+        return [alias.name for alias in self.aliases]
+
+
+class ActorAlias(Base):
+    __tablename__ = "actor_aliases"
+
+    actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+
+    actor: Mapped[Actor] = relationship(back_populates="aliases")
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    author: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[str | None] = mapped_column(String(10))
+    published_first: Mapped[dt.date | None] = mapped_column(Date)
+    # Why the publication date is inferred rather than stated; None when stated.
+    published_inferred: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(20), default="en")
+    text: Mapped[str] = mapped_column(Text)
+    # The front matter's own file name, so export writes the same file back.
+    filename: Mapped[str] = mapped_column(String(300))
+
+    passages: Mapped[list[Passage]] = relationship(back_populates="source", order_by="Passage.start")
+
+
+class Passage(Base):
+    """A span of a source's text used as evidence, anchored by offsets and by its quote."""
+
+    __tablename__ = "passages"
+    __table_args__ = (
+        UniqueConstraint("source_id", "start", "end"),
+        CheckConstraint("start >= 0 AND start < \"end\"", name="span"),
+        CheckConstraint(f"voice IN {VOICES!r}", name="voice"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    start: Mapped[int]
+    end: Mapped[int]
+    exact: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(Text, default="")
+    suffix: Mapped[str] = mapped_column(Text, default="")
+    voice: Mapped[str] = mapped_column(String(10))
+    speaker_id: Mapped[str | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"), index=True)
+
+    source: Mapped[Source] = relationship(back_populates="passages")
+    speaker: Mapped[Actor | None] = relationship()
+
+
+class Relation(Base):
+    __tablename__ = "relations"
+    __table_args__ = (
+        CheckConstraint("sign IN (-1, 0, 1)", name="sign"),
+        CheckConstraint(f"confidence IN {CONFIDENCES!r}", name="confidence"),
+        CheckConstraint("start_first IS NULL OR end_last IS NULL OR start_first <= end_last", name="interval"),
+    )
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[str] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(100), index=True)
+    sign: Mapped[int] = mapped_column(Integer)
+    directed: Mapped[bool]
+    start: Mapped[str | None] = mapped_column(String(10))
+    end: Mapped[str | None] = mapped_column(String(10))
+    start_first: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    end_last: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    date_inferred: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(String(10))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    source: Mapped[Actor] = relationship(foreign_keys=[source_id])
+    target: Mapped[Actor] = relationship(foreign_keys=[target_id])
+    evidence: Mapped[list[RelationEvidence]] = relationship(
+        order_by="RelationEvidence.position", cascade="all, delete-orphan"
+    )
+
+
+class RelationEvidence(Base):
+    __tablename__ = "relation_evidence"
+
+    relation_id: Mapped[str] = mapped_column(ForeignKey("relations.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    passage_id: Mapped[int] = mapped_column(ForeignKey("passages.id", ondelete="CASCADE"), index=True)
+
+    passage: Mapped[Passage] = relationship()
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("end_last IS NULL OR date_first <= end_last", name="interval"),
+    )
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    date: Mapped[str] = mapped_column(String(10))
+    end: Mapped[str | None] = mapped_column(String(10))
+    date_first: Mapped[dt.date] = mapped_column(Date, index=True)
+    date_last: Mapped[dt.date] = mapped_column(Date)
+    end_last: Mapped[dt.date | None] = mapped_column(Date)
+    date_inferred: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    actors: Mapped[list[EventActor]] = relationship(order_by="EventActor.position", cascade="all, delete-orphan")
+    evidence: Mapped[list[EventEvidence]] = relationship(
+        order_by="EventEvidence.position", cascade="all, delete-orphan"
+    )
+
+
+class EventActor(Base):
+    __tablename__ = "event_actors"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+
+    actor: Mapped[Actor] = relationship()
+
+
+class EventEvidence(Base):
+    __tablename__ = "event_evidence"
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    passage_id: Mapped[int] = mapped_column(ForeignKey("passages.id", ondelete="CASCADE"), index=True)
+
+    passage: Mapped[Passage] = relationship()

@@ -1,0 +1,32 @@
+"""First run: create the schema and load the bundled datasets into an empty database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from . import migrate
+from .datasets.loader import load_directory
+from .models import Dataset
+
+
+def seed_directories(seeds_dir: str | Path) -> list[Path]:
+    """Each dataset directory under seeds/ (a directory with a dataset.yaml)."""
+    root = Path(seeds_dir)
+    return sorted(p.parent for p in root.glob("*/dataset.yaml")) if root.is_dir() else []
+
+
+def ensure_ready(app: Flask) -> None:
+    """Migrate to the latest schema; on an empty database, load the bundled seeds."""
+    database = app.extensions["database"]
+    migrate.upgrade(database)
+    with database.session() as session:
+        empty = session.scalar(select(Dataset.id).limit(1)) is None
+    if not empty:
+        return
+    for directory in seed_directories(app.config["SEEDS_DIR"]):
+        with database.transaction() as session:
+            report = load_directory(session, directory)
+        app.logger.warning("%s", report.summary())

@@ -1,0 +1,76 @@
+"""The read-only JSON API (SPEC §5): thin wrappers over the services."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, request
+
+from .. import get_session
+from ..jsonio import json_response
+from ..services import filters, graph, records, timeline
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _view() -> filters.ViewFilter:
+    return filters.parse(get_session(), request.args)
+
+
+@bp.get("/graph")
+def graph_json():  # type: ignore[no-untyped-def]
+    session = get_session()
+    view = _view()
+    # The graph only changes when a dataset is reloaded: answer 304 without rebuilding it.
+    etag = hashlib.sha256(f"{graph.data_revision(session)}|{view.cache_key()}".encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        return "", 304, {"ETag": f'"{etag}"'}
+    response = json_response(graph.graph(session, view))
+    response.set_etag(etag)
+    return response
+
+
+@bp.get("/actors")
+def actors():  # type: ignore[no-untyped-def]
+    view = _view()
+    items = records.list_actors(get_session(), view)
+    return json_response({"actors": items, "meta": {"count": len(items), "filter": view.query()}})
+
+
+@bp.get("/actors/<actor_id>")
+def actor(actor_id: str):  # type: ignore[no-untyped-def]
+    return json_response(records.actor_detail(get_session(), actor_id, _view()))
+
+
+@bp.get("/relations/<relation_id>")
+def relation(relation_id: str):  # type: ignore[no-untyped-def]
+    return json_response(records.relation_detail(get_session(), relation_id))
+
+
+@bp.get("/events")
+def events():  # type: ignore[no-untyped-def]
+    view = _view()
+    items = records.list_events(get_session(), view)
+    return json_response({"events": items, "meta": {"count": len(items), "filter": view.query()}})
+
+
+@bp.get("/events/<event_id>")
+def event(event_id: str):  # type: ignore[no-untyped-def]
+    return json_response(records.event_detail(get_session(), event_id))
+
+
+@bp.get("/timeline")
+def timeline_json():  # type: ignore[no-untyped-def]
+    return json_response(timeline.timeline(get_session(), _view()))
+
+
+@bp.get("/sources")
+def sources():  # type: ignore[no-untyped-def]
+    view = _view()
+    items = records.list_sources(get_session(), view)
+    return json_response({"sources": items, "meta": {"count": len(items), "filter": view.query()}})
+
+
+@bp.get("/sources/<source_id>")
+def source(source_id: str):  # type: ignore[no-untyped-def]
+    return json_response(records.source_detail(get_session(), source_id))
