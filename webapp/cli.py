@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from . import get_database, migrate
@@ -61,6 +61,7 @@ def db_revision(message: str) -> None:
 
 
 @click.command("validate")
+@with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def validate_command(directory: Path) -> None:
     """Check a dataset directory and report every problem as file:line: message."""
@@ -75,6 +76,7 @@ def validate_command(directory: Path) -> None:
 
 
 @click.command("load")
+@with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def load_command(directory: Path) -> None:
     """Validate a dataset directory and load it in one transaction (nothing is written if invalid)."""
@@ -89,6 +91,7 @@ def load_command(directory: Path) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--dataset", "dataset_id", help="Export only this dataset (default: every dataset).")
 def export_command(directory: Path, dataset_id: str | None) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -62,6 +62,21 @@ class Database:
             write_bind = self.engine
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(write_bind, expire_on_commit=False)
+
+    @classmethod
+    def joining(cls, database: Database, connection: Connection) -> Database:
+        """Sessions that run inside ``connection``'s open transaction, as savepoints.
+
+        Used by the tests: each test's writes, commits included, vanish when the
+        outer transaction is rolled back.
+        """
+        bound = cls.__new__(cls)
+        bound.url, bound.engine, bound.is_sqlite = database.url, database.engine, database.is_sqlite
+        bound.read_sessions = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        bound.write_sessions = bound.read_sessions
+        return bound
 
     def session(self, *, write: bool = False) -> Session:
         return (self.write_sessions if write else self.read_sessions)()

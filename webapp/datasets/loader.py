@@ -100,6 +100,7 @@ class _Sync:
     def __init__(self, session: Session, report: LoadReport) -> None:
         self.session = session
         self.report = report
+        self.created: set[int] = set()
 
     def assign(self, obj: Any, values: dict[str, Any]) -> bool:
         changed = False
@@ -114,6 +115,7 @@ class _Sync:
         if obj is None:
             obj = model(**values)
             self.session.add(obj)
+            self.created.add(id(obj))
             existing[key] = obj
             self.report.created[kind] += 1
         elif self.assign(obj, values):
@@ -125,7 +127,7 @@ class _Sync:
         """Replace an ordered child list only when it differs (so a reload writes nothing)."""
         if current != wanted:
             setattr(owner, attribute, [make(position, value) for position, value in enumerate(wanted)])
-            if owner not in self.session.new:
+            if id(owner) not in self.created:
                 self.report.updated[kind] += 1
 
     def delete_missing(self, kind: str, existing: dict[Any, Any], keep: set[Any]) -> None:
@@ -152,6 +154,7 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
     if dataset is None:
         dataset = Dataset(id=spec.id, title=spec.title, description=spec.description, revision=0)
         session.add(dataset)
+        sync.created.add(id(dataset))
         report.created["dataset"] += 1
     elif sync.assign(dataset, {"title": spec.title, "description": spec.description}):
         report.updated["dataset"] += 1
@@ -159,7 +162,7 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
     current_types = [(t.id, t.label, t.sign, t.directed) for t in dataset.relation_types]
     wanted_types = [(t.id, t.label, t.sign, t.directed) for t in spec.relation_types]
     sync.replace_children(
-        "relation type list", dataset, "relation_types", current_types, wanted_types,
+        "relation type", dataset, "relation_types", current_types, wanted_types,
         lambda pos, t: RelationType(id=t[0], label=t[1], sign=t[2], directed=t[3], position=pos),
     )
     session.flush()
@@ -198,7 +201,7 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
     session.flush()
     for actor in spec.actors:
         row = actors[actor.id]
-        if sync.assign(row, {"affiliation_id": actor.affiliation_id}) and row not in session.new:
+        if sync.assign(row, {"affiliation_id": actor.affiliation_id}) and id(row) not in sync.created:
             report.updated["actor"] += 1
 
     passages = _sync_passages(session, sync, spec)

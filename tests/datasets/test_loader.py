@@ -1,0 +1,168 @@
+"""Loading is all or nothing, idempotent, in place by id; export writes back what was loaded."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp.db import Base
+from webapp.models import Actor, Dataset, Passage, Relation, RelationEvidence
+from tests.conftest import RIVER_PACT, SEED_DIR
+
+
+def snapshot(session) -> dict[str, list[tuple]]:
+    """Every row of every table, to prove that nothing changed."""
+    tables = {}
+    for table in Base.metadata.sorted_tables:
+        rows = session.execute(select(table)).all()
+        tables[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
+    return tables
+
+
+@pytest.fixture
+def river(tmp_path: Path) -> Path:
+    target = tmp_path / "river-pact"
+    shutil.copytree(RIVER_PACT, target)
+    return target
+
+
+def test_validate_command_accepts_the_seed_dataset(runner):
+    result = runner.invoke(args=["validate", str(SEED_DIR)])
+    assert result.exit_code == 0, result.output
+    assert "valid" in result.output and "17 actors" in result.output
+
+
+def test_invalid_dataset_is_reported_and_load_changes_nothing(runner, session, river):
+    (river / "actors.yaml").write_text(
+        (river / "actors.yaml").read_text().replace("bloc: highland-front", "bloc: nowhere"))
+    (river / "relations.yaml").write_text(
+        (river / "relations.yaml").read_text().replace("target: upland", "target: atlantis"))
+    (river / "events.yaml").write_text((river / "events.yaml").read_text().replace("date: 2019-03", "date: 2019-3"))
+    before = snapshot(session)
+
+    validate = runner.invoke(args=["validate", str(river)])
+    assert validate.exit_code != 0
+    assert f"{river / 'actors.yaml'}:" in validate.output and "unknown bloc 'nowhere'" in validate.output
+    assert "3 problem(s)" in validate.output
+
+    load = runner.invoke(args=["load", str(river)])
+    assert load.exit_code != 0
+    assert "nothing was loaded" in load.output
+    session.expire_all()
+    assert snapshot(session) == before
+
+
+def test_failure_midway_rolls_back_the_whole_load(app, session, river, monkeypatch):
+    from webapp.datasets import loader
+
+    before = snapshot(session)
+
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "_sync_passages", explode)
+    with pytest.raises(RuntimeError):
+        with app.extensions["database"].transaction() as write:
+            loader.load_directory(write, river)
+    session.expire_all()
+    assert snapshot(session) == before
+
+
+def test_loading_twice_changes_nothing(runner, session):
+    first = runner.invoke(args=["load", str(RIVER_PACT)])
+    assert first.exit_code == 0 and "created" in first.output
+    after_first = snapshot(session)
+    second = runner.invoke(args=["load", str(RIVER_PACT)])
+    assert second.exit_code == 0
+    assert "nothing changed" in second.output
+    session.expire_all()
+    assert snapshot(session) == after_first
+
+
+def test_reload_updates_in_place_keeps_ids_and_removes_what_is_gone(runner, session, river):
+    assert runner.invoke(args=["load", str(river)]).exit_code == 0
+    passage_ids = dict(session.execute(select(Passage.exact, Passage.id).join(RelationEvidence)).all())
+
+    relations = river / "relations.yaml"
+    text = relations.read_text()
+    text = text.replace("summary: Upland trains Lowland's border guards.", "summary: Upland trains the guards.")
+    # Drop the represents relation (the last one) entirely.
+    text = text[: text.index("- source: dana-vale")]
+    relations.write_text(text)
+    result = runner.invoke(args=["load", str(river)])
+    assert result.exit_code == 0, result.output
+    assert "updated 1 relation" in result.output and "deleted 1 passage, 1 relation" in result.output
+
+    session.expire_all()
+    assert session.get(Relation, "upland-training-lowland").summary == "Upland trains the guards."
+    assert session.get(Relation, "dana-vale-represents-lowland") is None
+    assert session.get(Dataset, "river-pact").revision == 2
+    kept = dict(session.execute(select(Passage.exact, Passage.id).join(RelationEvidence)).all())
+    assert all(passage_ids[exact] == pid for exact, pid in kept.items())
+
+
+def test_second_dataset_loads_beside_the_seed_and_dataset_narrows(client, river_pact):
+    everything = client.get("/api/graph").json
+    river = client.get("/api/graph?dataset=river-pact").json
+    seed = client.get("/api/graph?dataset=iraq-intel-2015").json
+    assert {n["id"] for n in river["nodes"]} == {"upland", "lowland", "highland-militia", "dana-vale"}
+    assert len(river["edges"]) == 6
+    assert len(everything["edges"]) == len(river["edges"]) + len(seed["edges"])
+    assert all(e["dataset"] == "river-pact" for e in river["edges"])
+
+
+def test_ids_colliding_with_another_dataset_are_rejected(runner, session, river):
+    actors = river / "actors.yaml"
+    actors.write_text(actors.read_text().replace("id: upland", "id: iraq"))
+    for name in ("relations.yaml", "events.yaml"):
+        path = river / name
+        path.write_text(path.read_text().replace("upland", "iraq"))
+    before = snapshot(session)
+    result = runner.invoke(args=["load", str(river)])
+    assert result.exit_code != 0
+    assert "actor id 'iraq' is already used by dataset 'iraq-intel-2015'" in result.output
+    session.expire_all()
+    assert snapshot(session) == before
+
+
+def test_export_round_trip_is_lossless(runner, session, tmp_path):
+    assert runner.invoke(args=["load", str(RIVER_PACT)]).exit_code == 0
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert runner.invoke(args=["export", str(first)]).exit_code == 0
+    before = snapshot(session)
+    for dataset in ("iraq-intel-2015", "river-pact"):
+        reload = runner.invoke(args=["load", str(first / dataset)])
+        assert "nothing changed" in reload.output, reload.output
+    session.expire_all()
+    assert snapshot(session) == before
+    assert runner.invoke(args=["export", str(second)]).exit_code == 0
+    comparison = filecmp.dircmp(first, second)
+    files = [p.relative_to(first) for p in first.rglob("*") if p.is_file()]
+    assert len(files) == 10
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+    assert not comparison.left_only and not comparison.right_only
+
+
+def test_exported_source_text_is_the_article_unchanged(runner, tmp_path):
+    assert runner.invoke(args=["export", str(tmp_path), "--dataset", "iraq-intel-2015"]).exit_code == 0
+    exported = (tmp_path / "iraq-intel-2015" / "sources" / "pjtatler-2015-09-27-iraq-intel.md").read_text()
+    article = (SEED_DIR.parent.parent.parent / "shared" / "seeds" / "000_3908e0773ca9a53e.txt")
+    original = (SEED_DIR / "sources" / "pjtatler-2015-09-27-iraq-intel.md").read_text()
+    assert exported.split("---\n", 2)[2] == original.split("---\n", 2)[2]
+    if article.exists():
+        assert exported.split("---\n", 2)[2] == article.read_text()
+
+
+def test_load_without_schema_or_unknown_export_dataset_gives_clear_errors(runner, tmp_path):
+    result = runner.invoke(args=["export", str(tmp_path), "--dataset", "nope"])
+    assert result.exit_code != 0 and "no dataset 'nope'" in result.output
+
+
+def test_seed_counts(session):
+    assert session.scalar(select(func.count()).select_from(Actor)) == 17
+    assert session.scalar(select(func.count()).select_from(Relation)) >= 30
