@@ -153,7 +153,7 @@ def test_graph_and_lists_use_a_fixed_number_of_queries(client, count_queries, ri
             seen.append(counter.count)
         assert abs(seen[0] - seen[1]) <= 1 and max(seen) <= 12, (path, seen)
     details = []
-    for actor in ("dana-vale", "iraq"):  # 1 relation vs 12, each with evidence
+    for actor in ("lowland", "iraq"):  # 5 relations and 2 events vs 12 and 6
         with count_queries() as counter:
             assert client.get(f"/api/actors/{actor}").status_code == 200
         details.append(counter.count)
