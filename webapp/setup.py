@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from flask import Flask
 from sqlalchemy import select
 
@@ -29,4 +30,4 @@ def ensure_ready(app: Flask) -> None:
     for directory in seed_directories(app.config["SEEDS_DIR"]):
         with database.transaction() as session:
             report = load_directory(session, directory)
-        app.logger.warning("%s", report.summary())
+        click.echo(f"first run: {report.summary()}", err=True)
