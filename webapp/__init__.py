@@ -37,12 +37,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Htmx(app)
 
     from . import errors, security
-    from .views import api, health
+    from .views import api, explorer, health
 
     errors.register(app)
     security.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(explorer.bp)
 
     from .cli import register_cli
 

@@ -46,8 +46,11 @@ def _date(args: Mapping[str, str], name: str) -> PartialDate | None:
 
 
 def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
-    raw = args.get(name) or ""
-    return tuple(dict.fromkeys(item.strip() for item in raw.split(",") if item.strip()))
+    """``a,b`` or repeated parameters (``types=a&types=b``, as a form's checkboxes send them)."""
+    getlist = getattr(args, "getlist", None)
+    values = getlist(name) if getlist else [args.get(name) or ""]
+    items = (item.strip() for value in values for item in value.split(","))
+    return tuple(dict.fromkeys(item for item in items if item))
 
 
 def _text(args: Mapping[str, str], name: str) -> str | None:
@@ -104,7 +107,8 @@ class ViewFilter:
             types=_list(args, "types"), blocs=_list(args, "blocs"), source=_text(args, "source"),
             focus=focus, depth=depth, min_confidence=confidence, dataset=_text(args, "dataset"),
             include_isolated=isolated_raw in ("1", "true", "yes"),
-            raw=tuple(sorted((k, args[k]) for k in PARAMETERS if args.get(k))),
+            raw=tuple(sorted((k, ",".join(_list(args, k)) if k in ("types", "blocs") else args[k])
+                             for k in PARAMETERS if args.get(k))),
         )
 
     @property

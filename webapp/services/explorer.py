@@ -1,0 +1,134 @@
+"""What the explorer's pages show: header facts, filter choices, panels with excerpts, reader links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import Actor, ActorAlias, Bloc, Dataset, Event, Relation, Source
+from . import records
+from .filters import ViewFilter
+from .graph import filtered_edges, relation_types
+from .passages import actor_names, excerpt
+from .timeline import timeline
+
+
+def names(session: Session) -> dict[str, str]:
+    """Actor id → display name."""
+    return dict(session.execute(select(Actor.id, Actor.name)).all())
+
+
+def page_context(session: Session, view: ViewFilter) -> dict[str, Any]:
+    """The header and the filter bar: datasets, source count, and every choice a filter offers."""
+    datasets = session.execute(select(Dataset.id, Dataset.title).order_by(Dataset.id)).all()
+    current = next((d for d in datasets if d.id == view.dataset), datasets[0] if len(datasets) == 1 else None)
+    source_query = select(func.count()).select_from(Source)
+    if view.dataset:
+        source_query = source_query.where(Source.dataset_id == view.dataset)
+    used_types = set(session.scalars(select(Relation.type).distinct()))
+    types = [t for t in relation_types(session).values() if t["id"] in used_types]
+    actors = session.execute(select(Actor.id, Actor.name).order_by(Actor.name)).all()
+    aliases: dict[str, list[str]] = {}
+    for actor_id, alias in session.execute(select(ActorAlias.actor_id, ActorAlias.name).order_by(ActorAlias.position)):
+        aliases.setdefault(actor_id, []).append(alias)
+    return {
+        "view": view,
+        "datasets": datasets,
+        "dataset_title": current.title if current else "All datasets",
+        "source_count": session.scalar(source_query),
+        "types": sorted(types, key=lambda t: (-t["sign"], t["label"])),
+        "blocs": session.execute(select(Bloc.id, Bloc.name, Bloc.color).order_by(Bloc.dataset_id, Bloc.position)).all(),
+        "sources": session.execute(select(Source.id, Source.title).order_by(Source.published_first)).all(),
+        "actors": [{"id": a.id, "name": a.name, "aliases": aliases.get(a.id, [])} for a in actors],
+    }
+
+
+def find_actor(session: Session, query: str) -> str | None:
+    """The actor whose id, name or alias is ``query`` (case-insensitive), if any."""
+    lowered = query.strip().lower()
+    hit = session.scalar(select(Actor.id).where(or_(func.lower(Actor.id) == lowered, func.lower(Actor.name) == lowered)))
+    if hit:
+        return hit
+    return session.scalar(select(ActorAlias.actor_id).where(func.lower(ActorAlias.name) == lowered).limit(1))
+
+
+def _with_excerpts(items: list[dict[str, Any]], texts: dict[str, str], mention_names: dict[str, str]) -> None:
+    for passage in items:
+        text = texts[passage["source"]]
+        passage["segments"] = excerpt(text, passage["start"], passage["end"], mention_names)
+
+
+def _source_texts(session: Session, ids: set[str]) -> dict[str, str]:
+    return dict(session.execute(select(Source.id, Source.text).where(Source.id.in_(ids))).all()) if ids else {}
+
+
+def panel(session: Session, kind: str, ident: str, view: ViewFilter) -> dict[str, Any]:
+    """A detail panel's data: the record, its evidence with a sentence of context, mentions marked."""
+    if kind == "actor":
+        record = records.actor_detail(session, ident, view)
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for relation in record["relations"]:
+            groups.setdefault(relation["type_label"], []).append(relation)
+        record["groups"] = sorted(groups.items())
+        passages = [p for r in record["relations"] for p in r["evidence"]]
+        passages += [p for e in record["events"] for p in e["evidence"]]
+        # Only this actor's mentions are highlighted in its own panel.
+        every = actor_names(session)
+        mention_names = {name: actor for name, actor in every.items() if actor == ident}
+    elif kind == "relation":
+        record = records.relation_detail(session, ident)
+        passages = record["evidence"]
+        every = actor_names(session)
+        mention_names = {n: a for n, a in every.items() if a in (record["from"], record["to"])}
+    else:
+        record = records.event_detail(session, ident)
+        passages = record["evidence"]
+        involved = {a["id"] for a in record["actors"]}
+        mention_names = {n: a for n, a in actor_names(session).items() if a in involved}
+    _with_excerpts(passages, _source_texts(session, {p["source"] for p in passages}), mention_names)
+    return {"kind": kind, "record": record}
+
+
+def timeline_items(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
+    return timeline(session, view)["items"]
+
+
+def relation_rows(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
+    """Relations for the accessible table: the filtered edges with actor names."""
+    actor_name = names(session)
+    rows = filtered_edges(session, view)
+    for row in rows:
+        row["from_name"], row["to_name"] = actor_name[row["from"]], actor_name[row["to"]]
+    return rows
+
+
+def passage_supports(session: Session, passages: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """For the reader: what each passage supports, with labels and the sign that colours it."""
+    relation_ids = {r for p in passages for r in p["relations"]}
+    event_ids = {e for p in passages for e in p["events"]}
+    actor_name = names(session)
+    types = relation_types(session)
+    relations = {
+        row.id: {"id": row.id, "label": f"{actor_name[row.source_id]} — {types.get(row.type, {'label': row.type})['label']} — {actor_name[row.target_id]}",
+                 "sign": row.sign}
+        for row in session.execute(
+            select(Relation.id, Relation.source_id, Relation.target_id, Relation.type, Relation.sign)
+            .where(Relation.id.in_(relation_ids))
+        )
+    } if relation_ids else {}
+    events = {
+        row.id: {"id": row.id, "label": f"{row.date}: {row.title}"}
+        for row in session.execute(select(Event.id, Event.date, Event.title).where(Event.id.in_(event_ids)))
+    } if event_ids else {}
+    result = {}
+    for passage in passages:
+        supported = [relations[r] for r in passage["relations"] if r in relations]
+        signs = {r["sign"] for r in supported}
+        tone = "event" if not supported else "mixed" if len(signs) > 1 else {1: "cooperative", -1: "adversarial", 0: "structural"}[signs.pop()]
+        result[passage["id"]] = {
+            "passage": passage, "relations": supported,
+            "events": [events[e] for e in passage["events"] if e in events], "tone": tone,
+        }
+    return result

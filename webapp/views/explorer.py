@@ -1,0 +1,170 @@
+"""The explorer's pages: network, panels, timeline, reader, list. One URL, two renderings.
+
+Every page renders in full for a normal request and as just its fragment for
+htmx, from the same partial template; the view state (selection, date,
+filters, timeline zoom) always lives in the query string.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyvis
+from flask import Blueprint, abort, render_template, request, send_from_directory, url_for
+from werkzeug.datastructures import MultiDict
+
+from .. import get_session
+from ..jsonio import json_response
+from ..services import explorer as explorer_service
+from ..services import filters, network, records, timeline_layout
+from ..services.filters import FilterError
+from ..services.passages import actor_names, article_segments
+
+bp = Blueprint("explorer", __name__)
+
+VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+STATE_KEYS = filters.PARAMETERS + ("select", "group", "t_from", "t_to", "q")
+
+
+def _state(**changes: str | None) -> dict[str, str]:
+    """The current view state from the URL, with some keys changed (None removes one)."""
+    state = {k: ",".join(request.args.getlist(k)) for k in STATE_KEYS if request.args.get(k)}
+    for key, value in changes.items():
+        if value:
+            state[key] = value
+        else:
+            state.pop(key, None)
+    return state
+
+
+def _render(partial: str, page: str, **context: Any):  # type: ignore[no-untyped-def]
+    """The fragment for htmx, the full page otherwise, from the same partial."""
+    context.setdefault("state", _state())
+    context.setdefault("state_url", _state_url)
+    if request.htmx:
+        return render_template(partial, **context)
+    return render_template(page, partial=partial, **context)
+
+
+def _state_url(endpoint: str = "explorer.index", **changes: str | None) -> str:
+    return url_for(endpoint, **_state(**changes))
+
+
+def _selection() -> tuple[str, str] | None:
+    raw = request.args.get("select", "")
+    kind, _, ident = raw.partition(":")
+    if not raw:
+        return None
+    if kind not in ("actor", "relation", "event") or not ident:
+        raise FilterError("select", f"'select' must look like actor:ID, relation:ID or event:ID, not {raw!r}")
+    return kind, ident
+
+
+def _panel(kind: str, ident: str, view: filters.ViewFilter) -> dict[str, Any]:
+    return explorer_service.panel(get_session(), kind, ident, view)
+
+
+@bp.get("/vendor/vis-network/<path:filename>")
+def vis_asset(filename: str):  # type: ignore[no-untyped-def]
+    """vis-network as shipped inside the installed pyvis package (SPEC §7)."""
+    if filename not in ("vis-network.min.js", "vis-network.css"):
+        abort(404)
+    return send_from_directory(VIS_DIR, filename, max_age=86400)
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    session = get_session()
+    view = filters.parse(session, request.args)
+    selection = _selection()
+    query = request.args.get("q", "").strip()
+    if query and selection is None:
+        found = explorer_service.find_actor(session, query)
+        if found:
+            selection = ("actor", found)
+    context = explorer_service.page_context(session, view)
+    context["network"] = network.vis_network(session, view)
+    context["timeline"] = _timeline_context(view)
+    context["selection"] = selection
+    context["panel"] = _panel(*selection, view) if selection else None
+    context["search"] = query
+    return render_template("explorer.html", state=_state(), state_url=_state_url, **context)
+
+
+@bp.get("/explorer/network.json")
+def network_json():  # type: ignore[no-untyped-def]
+    session = get_session()
+    return json_response(network.vis_network(session, filters.parse(session, request.args)))
+
+
+def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
+    session = get_session()
+    group = request.args.get("group", "type")
+    if group not in ("type", "actor"):
+        raise FilterError("group", f"'group' must be 'type' or 'actor', not {group!r}")
+    # The timeline shows every interval (the "as of" line marks the date) so the
+    # user sees what begins and ends around it; the other filters still apply.
+    unfiltered = MultiDict({k: v for k, v in request.args.items() if k not in ("at", "from", "to")})
+    all_time = filters.parse(session, unfiltered)
+    items = explorer_service.timeline_items(session, all_time)
+    layout = timeline_layout.build(items, view, request.args, group, explorer_service.names(session))
+    first_year, last_year = int(layout.zoom["t_from"]), int(layout.zoom["t_to"])
+    months = timeline_layout.month_steps(first_year, last_year)
+    at = str(view.at)[:7] if view.at else None
+    return {
+        "layout": layout, "group": group, "months": months,
+        "slider_index": months.index(at) if at in months else len(months) - 1,
+        "at": str(view.at) if view.at else "",
+        "zoom_in": {"t_from": str(min(first_year + 1, last_year - 1)), "t_to": str(max(last_year - 1, first_year + 1))},
+        "zoom_out": {"t_from": str(first_year - 2), "t_to": str(last_year + 2)},
+        "pan_left": {"t_from": str(first_year - 1), "t_to": str(last_year - 1)},
+        "pan_right": {"t_from": str(first_year + 1), "t_to": str(last_year + 1)},
+    }
+
+
+@bp.get("/timeline")
+def timeline_page():  # type: ignore[no-untyped-def]
+    view = filters.parse(get_session(), request.args)
+    return _render("_partials/timeline.html", "timeline.html", timeline=_timeline_context(view))
+
+
+@bp.get("/actors/<actor_id>")
+def actor(actor_id: str):  # type: ignore[no-untyped-def]
+    view = filters.parse(get_session(), request.args)
+    return _render("_partials/panel.html", "panel_page.html", panel=_panel("actor", actor_id, view))
+
+
+@bp.get("/relations/<relation_id>")
+def relation(relation_id: str):  # type: ignore[no-untyped-def]
+    view = filters.parse(get_session(), request.args)
+    return _render("_partials/panel.html", "panel_page.html", panel=_panel("relation", relation_id, view))
+
+
+@bp.get("/events/<event_id>")
+def event(event_id: str):  # type: ignore[no-untyped-def]
+    view = filters.parse(get_session(), request.args)
+    return _render("_partials/panel.html", "panel_page.html", panel=_panel("event", event_id, view))
+
+
+@bp.get("/sources/<source_id>")
+def source(source_id: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    data = records.source_detail(session, source_id)
+    spans = [(p["id"], p["start"], p["end"]) for p in data["passages"]]
+    segments = article_segments(data["text"], spans, actor_names(session))
+    supports = explorer_service.passage_supports(session, data["passages"])
+    return _render("_partials/reader.html", "reader.html", source=data, segments=segments, supports=supports)
+
+
+@bp.get("/list")
+def list_view():  # type: ignore[no-untyped-def]
+    session = get_session()
+    view = filters.parse(session, request.args)
+    selection = _selection()
+    context = explorer_service.page_context(session, view)
+    context["actors"] = records.list_actors(session, view)
+    context["relations"] = explorer_service.relation_rows(session, view)
+    context["panel"] = _panel(*selection, view) if selection else None
+    return render_template("list.html", state=_state(), state_url=_state_url, **context)
+
