@@ -50,7 +50,7 @@
     if (item) { item.classList.add("is-selected"); }
   }
 
-  function showSelection(selection) {
+  function showSelection(selection, focus) {
     markTimelineSelection(selection);
     if (!explorer) { return; }
     var network = explorer.network;
@@ -59,7 +59,7 @@
     var kind = selection.split(":")[0], id = selection.slice(kind.length + 1);
     if (kind === "actor" && explorer.nodes.get(id)) {
       network.selectNodes([id]);
-      network.focus(id, { scale: network.getScale(), animation: { duration: 400 } });
+      if (focus) { network.focus(id, { scale: network.getScale(), animation: { duration: 400 } }); }
     } else if (kind === "relation" && explorer.edges.get(id)) {
       network.selectEdges([id]);
     }
@@ -69,7 +69,7 @@
     var params = currentParams();
     params.set("select", kind + ":" + id);
     pushParams(params, true);
-    showSelection(kind + ":" + id);
+    showSelection(kind + ":" + id, true);
     return loadPanel(kind, id, params);
   }
 
