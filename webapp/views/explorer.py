@@ -129,22 +129,24 @@ def timeline_page():  # type: ignore[no-untyped-def]
     return _render("_partials/timeline.html", "timeline.html", timeline=_timeline_context(view))
 
 
+def _record_page(kind: str, ident: str):  # type: ignore[no-untyped-def]
+    view = filters.parse(get_session(), request.args)
+    return _render("_partials/panel.html", "panel_page.html", panel=_panel(kind, ident, view))
+
+
 @bp.get("/actors/<actor_id>")
 def actor(actor_id: str):  # type: ignore[no-untyped-def]
-    view = filters.parse(get_session(), request.args)
-    return _render("_partials/panel.html", "panel_page.html", panel=_panel("actor", actor_id, view))
+    return _record_page("actor", actor_id)
 
 
 @bp.get("/relations/<relation_id>")
 def relation(relation_id: str):  # type: ignore[no-untyped-def]
-    view = filters.parse(get_session(), request.args)
-    return _render("_partials/panel.html", "panel_page.html", panel=_panel("relation", relation_id, view))
+    return _record_page("relation", relation_id)
 
 
 @bp.get("/events/<event_id>")
 def event(event_id: str):  # type: ignore[no-untyped-def]
-    view = filters.parse(get_session(), request.args)
-    return _render("_partials/panel.html", "panel_page.html", panel=_panel("event", event_id, view))
+    return _record_page("event", event_id)
 
 
 @bp.get("/sources/<source_id>")
