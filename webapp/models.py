@@ -26,6 +26,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .db import Base
 
 VOICES = ("report", "quote", "opinion")
+# Badge text and a longer description for each voice, as readers see them.
+VOICE_LABELS = {"report": "Reported", "quote": "Quote", "opinion": "Opinion"}
+VOICE_TITLES = {"report": "Reported as fact", "quote": "Quoted statement", "opinion": "The author's opinion"}
 CONFIDENCES = ("low", "medium", "high")
 ACTOR_KINDS = ("state", "organization", "coalition", "armed_group", "person", "group")
 

@@ -37,3 +37,4 @@ BUILTIN_RELATION_TYPES: dict[str, RelationKind] = {
 }
 
 SIGN_NAMES = {1: "cooperative", -1: "adversarial", 0: "structural"}
+SIGN_SYMBOLS = {1: "+", -1: "−", 0: "0"}

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..datasets.vocabulary import SIGN_NAMES
 from ..models import Actor, ActorAlias, Bloc, Dataset, Event, Relation, Source
 from . import records
 from .filters import ViewFilter
@@ -126,7 +127,7 @@ def passage_supports(session: Session, passages: list[dict[str, Any]]) -> dict[i
     for passage in passages:
         supported = [relations[r] for r in passage["relations"] if r in relations]
         signs = {r["sign"] for r in supported}
-        tone = "event" if not supported else "mixed" if len(signs) > 1 else {1: "cooperative", -1: "adversarial", 0: "structural"}[signs.pop()]
+        tone = "event" if not supported else "mixed" if len(signs) > 1 else SIGN_NAMES[signs.pop()]
         result[passage["id"]] = {
             "passage": passage, "relations": supported,
             "events": [events[e] for e in passage["events"] if e in events], "tone": tone,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dates import PartialDate
+from ..datasets.vocabulary import SIGN_NAMES
 from .filters import FilterError, ViewFilter
 
 WIDTH = 1400
@@ -148,7 +149,7 @@ def build(
             x1 = layout.x(max(start, layout.first)) if start else layout.x(layout.first)
             x2 = layout.x(min(end, layout.last)) if end else layout.x(layout.last)
             layout.rows.append(Row(label(relation), y))
-            sign = {1: "cooperative", -1: "adversarial", 0: "structural"}[relation["sign"]]
+            sign = SIGN_NAMES[relation["sign"]]
             layout.bars.append(Bar(
                 id=relation["id"], kind="relation", x=x1, width=max(x2 - x1, 4.0), y=y, label=label(relation),
                 title=f"{names.get(relation['from'])} {relation['type_label']} {names.get(relation['to'])}: "

@@ -12,9 +12,12 @@ from typing import Any
 
 import pyvis
 from flask import Blueprint, abort, render_template, request, send_from_directory, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import MultiDict
 
 from .. import get_session
+from ..datasets.vocabulary import SIGN_NAMES, SIGN_SYMBOLS
+from ..models import VOICE_LABELS, VOICE_TITLES
 from ..jsonio import json_response
 from ..services import explorer as explorer_service
 from ..services import filters, network, records, timeline_layout
@@ -22,6 +25,17 @@ from ..services.filters import FilterError
 from ..services.passages import actor_names, article_segments
 
 bp = Blueprint("explorer", __name__)
+
+
+@bp.record_once
+def _vocabulary(state: BlueprintSetupState) -> None:
+    """Names the templates show for signs and voices, from the one place that defines them.
+
+    Jinja globals rather than a context processor, so imported macros see them too.
+    """
+    state.app.jinja_env.globals.update(
+        SIGN_NAMES=SIGN_NAMES, SIGN_SYMBOLS=SIGN_SYMBOLS, VOICE_LABELS=VOICE_LABELS, VOICE_TITLES=VOICE_TITLES,
+    )
 
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 STATE_KEYS = filters.PARAMETERS + ("select", "group", "t_from", "t_to", "q")
