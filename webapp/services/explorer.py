@@ -13,7 +13,6 @@ from . import records
 from .filters import ViewFilter
 from .graph import filtered_edges, relation_types
 from .passages import actor_names, excerpt
-from .timeline import timeline
 
 
 def names(session: Session) -> dict[str, str]:
@@ -75,25 +74,18 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter) -> dict[str
         record["groups"] = sorted(groups.items())
         passages = [p for r in record["relations"] for p in r["evidence"]]
         passages += [p for e in record["events"] for p in e["evidence"]]
-        # Only this actor's mentions are highlighted in its own panel.
-        every = actor_names(session)
-        mention_names = {name: actor for name, actor in every.items() if actor == ident}
+        involved = {ident}  # in its own panel, only the actor's own mentions are marked
     elif kind == "relation":
         record = records.relation_detail(session, ident)
         passages = record["evidence"]
-        every = actor_names(session)
-        mention_names = {n: a for n, a in every.items() if a in (record["from"], record["to"])}
+        involved = {record["from"], record["to"]}
     else:
         record = records.event_detail(session, ident)
         passages = record["evidence"]
         involved = {a["id"] for a in record["actors"]}
-        mention_names = {n: a for n, a in actor_names(session).items() if a in involved}
+    mention_names = {name: actor for name, actor in actor_names(session).items() if actor in involved}
     _with_excerpts(passages, _source_texts(session, {p["source"] for p in passages}), mention_names)
     return {"kind": kind, "record": record}
-
-
-def timeline_items(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
-    return timeline(session, view)["items"]
 
 
 def relation_rows(session: Session, view: ViewFilter) -> list[dict[str, Any]]:

@@ -96,9 +96,9 @@ def _shortest(graph_: nx.Graph) -> dict[str, dict[str, float]]:
     return {a: {b: paths.get(a, {}).get(b, longest * 1.2) for b in graph_} for a in graph_}
 
 
-def layout(session: Session) -> dict[str, tuple[float, float]]:
-    """Positions for every actor, cached per data revision."""
-    revision = data_revision(session)
+def layout(session: Session, revision: str | None = None) -> dict[str, tuple[float, float]]:
+    """Positions for every actor, cached per data revision (pass it when already known)."""
+    revision = revision or data_revision(session)
     with _cache_lock:
         cached = _layout_cache.get(revision)
     if cached is not None:
@@ -124,7 +124,7 @@ def _date_range(start: str | None, end: str | None) -> str:
 def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
     """Nodes, edges and options for vis-network, as pyvis builds them, under the filter."""
     data = graph(session, view)
-    positions = layout(session)
+    positions = layout(session, data["meta"]["revision"])
     network = Network(directed=False)
     network.set_options("var options = " + json.dumps(OPTIONS))
     max_evidence = max((n["evidence_count"] for n in data["nodes"]), default=1) or 1

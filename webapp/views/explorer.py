@@ -20,7 +20,7 @@ from ..datasets.vocabulary import SIGN_NAMES, SIGN_SYMBOLS
 from ..models import VOICE_LABELS, VOICE_TITLES
 from ..jsonio import json_response
 from ..services import explorer as explorer_service
-from ..services import filters, network, records, timeline_layout
+from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
 from ..services.passages import actor_names, article_segments
 
@@ -121,7 +121,7 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
     # user sees what begins and ends around it; the other filters still apply.
     unfiltered = MultiDict({k: v for k, v in request.args.items() if k not in ("at", "from", "to")})
     all_time = filters.parse(session, unfiltered)
-    items = explorer_service.timeline_items(session, all_time)
+    items = timeline.timeline(session, all_time)["items"]
     layout = timeline_layout.build(items, view, request.args, group, explorer_service.names(session))
     first_year, last_year = int(layout.zoom["t_from"]), int(layout.zoom["t_to"])
     months = timeline_layout.month_steps(first_year, last_year)
