@@ -166,6 +166,16 @@ def build(
     return layout
 
 
+def navigation(first_year: int, last_year: int) -> dict[str, dict[str, str]]:
+    """The year windows the zoom and pan links lead to."""
+    return {
+        "zoom_in": {"t_from": str(min(first_year + 1, last_year - 1)), "t_to": str(max(last_year - 1, first_year + 1))},
+        "zoom_out": {"t_from": str(first_year - 2), "t_to": str(last_year + 2)},
+        "pan_left": {"t_from": str(first_year - 1), "t_to": str(last_year - 1)},
+        "pan_right": {"t_from": str(first_year + 1), "t_to": str(last_year + 1)},
+    }
+
+
 def month_steps(first_year: int, last_year: int) -> list[str]:
     """Every month of the window, as the "as of" slider's values."""
     return [f"{year:04d}-{month:02d}" for year in range(first_year, last_year + 1) for month in range(1, 13)]

@@ -130,10 +130,7 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
         "layout": layout, "group": group, "months": months,
         "slider_index": months.index(at) if at in months else len(months) - 1,
         "at": str(view.at) if view.at else "",
-        "zoom_in": {"t_from": str(min(first_year + 1, last_year - 1)), "t_to": str(max(last_year - 1, first_year + 1))},
-        "zoom_out": {"t_from": str(first_year - 2), "t_to": str(last_year + 2)},
-        "pan_left": {"t_from": str(first_year - 1), "t_to": str(last_year - 1)},
-        "pan_right": {"t_from": str(first_year + 1), "t_to": str(last_year + 1)},
+        **timeline_layout.navigation(first_year, last_year),
     }
 
 
