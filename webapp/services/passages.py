@@ -40,7 +40,7 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not names:
         return None
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])")
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
 
 
 def mentions(text: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
