@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 
 from ..models import Actor, ActorAlias
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+|\n\s*\n")
+# A sentence ends at . ! ? before a capital, but not after an initial or abbreviation
+# ("U.S. officials", "Col. Steve Warren"); a blank line always ends one.
+_SENTENCE_END = re.compile(
+    r"(?<![\s.][A-Z])(?<!\bCol)(?<!\bGen)(?<!\bSen)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
+    r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n"
+)
 
 
 @dataclass
