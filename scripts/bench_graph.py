@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from webapp import migrate
 from webapp.db import Database
 from webapp.models import Actor, Bloc, Dataset, Passage, Relation, RelationEvidence, Source
-from webapp.services import network
+from webapp.services import analysis, network
 from webapp.services.filters import ViewFilter
 from webapp.services.graph import graph
 
@@ -93,13 +93,20 @@ def main() -> None:
                 network._layout_cache.clear()
                 network.layout(session)
 
+        def tensions() -> None:
+            with database.session() as session:
+                analysis.balance(session, view)
+                analysis.brokers(session, view)
+
         base = timed(baseline)
         fast = timed(ours)
         lay = timed(layout, repeat=1)
+        ana = timed(tensions, repeat=1)
         print(f"synthetic network: {actors} actors, {relations} relations (SQLite)")
         print(f"baseline ORM + json : {base * 1000:8.1f} ms  (1.00x)")
         print(f"graph() + orjson    : {fast * 1000:8.1f} ms  ({fast / base:.2f}x of baseline)")
         print(f"layout (uncached)   : {lay * 1000:8.1f} ms  ({lay / base:.2f}x of baseline; cached per revision)")
+        print(f"analysis (balance + brokers): {ana * 1000:8.1f} ms  ({ana / base:.2f}x of baseline)")
         database.dispose()
 
 

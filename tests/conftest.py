@@ -8,7 +8,8 @@ SQLite file is used.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from webapp import create_app, migrate  # noqa: E402
 from webapp.config import PROJECT_ROOT  # noqa: E402
 from webapp.datasets.loader import load_directory  # noqa: E402
 from webapp.db import Database  # noqa: E402
+from webapp.models import User  # noqa: E402
+from webapp.services import accounts  # noqa: E402
 
 SEED_DIR = PROJECT_ROOT / "seeds" / "iraq-intel-2015"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -120,3 +123,55 @@ def count_queries(app):  # type: ignore[no-untyped-def]
             event.remove(connection, "before_cursor_execute", self.counter)
 
     return _Context
+
+
+PASSWORD = "correct horse battery staple"
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+    """Creates a user through the accounts service (rolled back with the test)."""
+
+    def make(name: str = "editor", role: str = "editor", password: str = PASSWORD) -> User:
+        with app.extensions["database"].transaction() as session:
+            return accounts.create_user(session, name, password, role)
+
+    return make
+
+
+class AuthActions:
+    """Logs in and out through the real forms, and keeps the CSRF token the pages hand out."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self._client = client
+        self.csrf_token: str | None = None
+
+    def refresh_csrf(self) -> str:
+        """Read the CSRF token of the current session from a page, as a browser would."""
+        html = self._client.get("/login").get_data(as_text=True)
+        match = CSRF_META.search(html)
+        assert match, "no csrf-token meta tag on /login"
+        self.csrf_token = match.group(1)
+        return self.csrf_token
+
+    def login(self, name: str = "editor", password: str = PASSWORD, next: str | None = None):  # type: ignore[no-untyped-def]
+        token = self.refresh_csrf()
+        response = self._client.post("/login", query_string={"next": next} if next is not None else None,
+                                     data={"name": name, "password": password, "csrf_token": token})
+        self.refresh_csrf()  # the session, and with it the token, is new after a login
+        return response
+
+    def logout(self):  # type: ignore[no-untyped-def]
+        response = self._client.post("/logout", data={"csrf_token": self.csrf_token or self.refresh_csrf()})
+        self.csrf_token = None
+        return response
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        """Headers for a cookie-authenticated write (the CSRF token, as htmx sends it)."""
+        return {"X-CSRFToken": self.csrf_token or self.refresh_csrf(), **extra}
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:  # type: ignore[no-untyped-def]
+    return AuthActions(client)

@@ -36,14 +36,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["database"] = database
     Htmx(app)
 
-    from . import errors, security
-    from .views import api, explorer, health
+    from . import auth, errors, security
+    from .views import analysis, annotations, api, explorer, exports, health
+    from .views import auth as auth_views
 
     errors.register(app)
     security.register(app)
+    auth.register(app)
+    app.register_blueprint(auth_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(explorer.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(analysis.bp)
+    app.register_blueprint(annotations.bp)
 
     from .cli import register_cli
 

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import get_database, migrate
 from .datasets.exporter import UnknownDataset, export_dataset
 from .datasets.loader import DatasetInvalid, load_directory
 from .datasets.reader import read_dataset
-from .models import Dataset
+from .models import ROLES, Dataset
+from .services import accounts
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
+users_cli = AppGroup("users", help="Manage accounts and their API tokens.")
 
 
 def _require_schema() -> None:
@@ -109,7 +116,131 @@ def export_command(directory: Path, dataset_id: str | None) -> None:
             click.echo(f"{directory / ident}: {len(written)} files")
 
 
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise click.ClickException("no password on standard input (expected one line)")
+        return password
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return accounts.as_utc(value).strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+
+@contextmanager
+def _account_errors() -> Iterator[None]:
+    try:
+        yield
+    except accounts.AccountError as error:
+        raise click.ClickException(error.message) from None
+
+
+@contextmanager
+def _accounts_transaction() -> Iterator[Session]:
+    """One transaction for a users command: bad input becomes a click error and nothing is written."""
+    _require_schema()
+    with _account_errors(), get_database().transaction() as session:
+        yield session
+
+
+_role_option = click.Choice(ROLES)
+_password_stdin = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of standard input."
+)
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=_role_option, default="viewer", show_default=True, help="What the user may do.")
+@_password_stdin
+def users_create(name: str, role: str, password_stdin: bool) -> None:
+    """Create a user NAME (the password is asked for twice, or read from standard input)."""
+    # Refuse a bad or taken name before asking for a password (checked again when writing).
+    _require_schema()
+    with _account_errors(), get_database().session() as session:
+        accounts.validate_name(name)
+        existing = accounts.find_user(session, name)
+        if existing is not None:
+            raise click.ClickException(f"a user named {existing.name!r} already exists")
+    password = _read_password(password_stdin)
+    with _accounts_transaction() as session:
+        user = accounts.create_user(session, name, password, role)
+        click.echo(f"created user {user.name} ({user.role})")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List the users with their roles."""
+    with _accounts_transaction() as session:
+        users = accounts.list_users(session)
+        if not users:
+            click.echo("no users yet: create one with `flask --app webapp users create NAME --role admin`")
+        for user in users:
+            active = sum(1 for token in user.tokens if token.revoked_at is None)
+            click.echo(f"{user.name:<24} {user.role:<7} created {_when(user.created)}  {active} active token(s)")
+
+
+@users_cli.command("set-role")
+@click.argument("name")
+@click.argument("role", type=_role_option)
+def users_set_role(name: str, role: str) -> None:
+    """Give user NAME the role ROLE (from their next request)."""
+    with _accounts_transaction() as session:
+        user = accounts.set_role(session, name, role)
+        click.echo(f"{user.name} is now {user.role}")
+
+
+@users_cli.command("set-password")
+@click.argument("name")
+@_password_stdin
+def users_set_password(name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME; this logs them out everywhere (API tokens keep working)."""
+    password = _read_password(password_stdin)
+    with _accounts_transaction() as session:
+        user = accounts.set_password(session, name, password)
+        click.echo(f"new password set for {user.name}; their sessions have ended")
+
+
+@users_cli.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for (shown by `users tokens`).")
+def users_token(name: str, label: str) -> None:
+    """Print a new API token for NAME. It is shown only this once: only its hash is kept."""
+    with _accounts_transaction() as session:
+        issued = accounts.issue_token(session, name, label)
+    click.echo(f"API token {issued.id} for {issued.user_name} (shown once; send it as "
+               "'Authorization: Bearer <token>'):", err=True)
+    click.echo(issued.token)
+
+
+@users_cli.command("tokens")
+@click.argument("name")
+def users_tokens(name: str) -> None:
+    """List NAME's API tokens: id, label, created, last used, revoked."""
+    with _accounts_transaction() as session:
+        tokens = accounts.list_tokens(session, name)
+        if not tokens:
+            click.echo(f"{name} has no API tokens")
+        for token in tokens:
+            state = f"revoked {_when(token.revoked_at)}" if token.revoked_at else "active"
+            click.echo(f"{token.id:>5}  {token.label or '-':<24} created {_when(token.created)}  "
+                       f"last used {_when(token.last_used)}  {state}")
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def users_revoke_token(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID (see `users tokens NAME`); requests using it get 401."""
+    with _accounts_transaction() as session:
+        token, was_active = accounts.revoke_token(session, token_id)
+        owner = token.user.name
+    click.echo(f"revoked token {token_id} of {owner}" if was_active else f"token {token_id} was already revoked")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
+    app.cli.add_command(users_cli)
     for command in (validate_command, load_command, export_command):
         app.cli.add_command(command)

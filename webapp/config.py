@@ -40,6 +40,10 @@ _TYPED: dict[str, tuple[type, Any]] = {
     "SQLITE_BUSY_TIMEOUT_MS": (int, 10_000),
     "SQL_ECHO": (bool, False),
     "MAX_CONTENT_LENGTH": (int, 1024 * 1024),
+    # Session cookies only over HTTPS: must be on whenever the app is served over HTTPS.
+    "SECURE_COOKIES": (bool, False),
+    # How many proxies in front set X-Forwarded-For/-Proto; the client address feeds the login rate limit.
+    "TRUSTED_PROXIES": (int, 0),
 }
 
 

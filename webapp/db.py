@@ -65,17 +65,22 @@ class Database:
 
     @classmethod
     def joining(cls, database: Database, connection: Connection) -> Database:
-        """Sessions that run inside ``connection``'s open transaction, as savepoints.
+        """Sessions that run inside ``connection``'s open transaction.
 
         Used by the tests: each test's writes, commits included, vanish when the
-        outer transaction is rolled back.
+        outer transaction is rolled back. Write transactions are savepoints; read
+        sessions join without one, because closing a request's read session would
+        otherwise roll back its savepoint and with it every write transaction the
+        request began after its first read (a login, a logout).
         """
         bound = cls.__new__(cls)
         bound.url, bound.engine, bound.is_sqlite = database.url, database.engine, database.is_sqlite
         bound.read_sessions = sessionmaker(
+            bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False
+        )
+        bound.write_sessions = sessionmaker(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
-        bound.write_sessions = bound.read_sessions
         return bound
 
     def session(self, *, write: bool = False) -> Session:

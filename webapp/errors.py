@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .jsonio import json_response
@@ -15,25 +16,42 @@ from .services.records import NotFound
 class APIError(Exception):
     """An error with an HTTP status, a machine-readable code and a message for people."""
 
-    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, details or {}
+        self.headers = headers or {}
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(status: int, code: str, message: str, details: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+def _render(status: int, code: str, message: str, details: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
+            headers: dict[str, str] | None = None):
     if _wants_json():
-        return json_response({"error": {"code": code, "message": message, "details": details or {}}}, status)
-    return render_template("error.html", status=status, code=code, message=message), status
+        return json_response({"error": {"code": code, "message": message, "details": details or {}}}, status, headers)
+    return render_template("error.html", status=status, code=code, message=message), status, headers or {}
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(APIError)
     def _api_error(error: APIError):  # type: ignore[no-untyped-def]
-        return _render(error.status, error.code, error.message, error.details)
+        return _render(error.status, error.code, error.message, error.details, error.headers)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return _render(
+            400, "csrf_failed",
+            f"This request lacked a valid CSRF token ({error.description}) and was refused to protect your "
+            "account. Reload the page and try again; scripts can send 'Authorization: Bearer <token>' instead.",
+        )
 
     @app.errorhandler(FilterError)
     def _filter_error(error: FilterError):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The data model (SPEC §2): datasets, blocs, actors, sources, passages, relations, events.
+"""The data model (SPEC §2): datasets, blocs, actors, sources, passages, relations, events, accounts.
 
 Curated things carry the string ids of the dataset files, unique across the
 whole database, so a reload updates them in place and links stay valid.
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -31,6 +32,12 @@ VOICE_LABELS = {"report": "Reported", "quote": "Quote", "opinion": "Opinion"}
 VOICE_TITLES = {"report": "Reported as fact", "quote": "Quoted statement", "opinion": "The author's opinion"}
 CONFIDENCES = ("low", "medium", "high")
 ACTOR_KINDS = ("state", "organization", "coalition", "armed_group", "person", "group")
+# Least to most trusted: viewers read, editors write their own notes, admins everything.
+ROLES = ("viewer", "editor", "admin")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class Dataset(Base):
@@ -240,3 +247,128 @@ class EventEvidence(Base):
     passage_id: Mapped[int] = mapped_column(ForeignKey("passages.id", ondelete="CASCADE"), index=True)
 
     passage: Mapped[Passage] = relationship()
+
+
+class User(Base):
+    """Someone who logs in. ``session_token`` is part of every session cookie's user id:
+    replacing it (logout, new password) ends every session that carries the old one."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    session_token: Mapped[str] = mapped_column(String(64))
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", order_by="ApiToken.id", cascade="all, delete-orphan"
+    )
+
+
+class ApiToken(Base):
+    """A bearer token for scripts; only its SHA-256 is kept, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class LoginAttempt(Base):
+    """A login attempt not (yet) known to have succeeded; the rate limit counts these.
+
+    Kept in the database so that every app worker sees the same count.
+    """
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# Who may see a note: its author only, or everyone.
+VISIBILITIES = ("private", "shared")
+# What a note is about: a curated record, or a span of a source's text.
+TARGET_KINDS = ("actor", "relation", "event", "source")
+
+
+class Annotation(Base):
+    """A user's note on an actor, relation, event, or a span of a source (W3C Web Annotation).
+
+    The target is kept by id and, for text, by quote and position, never by a
+    foreign key: reloading a dataset must not touch notes, and a note whose
+    target vanished is kept and shown as orphaned. ``version`` makes every
+    UPDATE conditional on the version the writer read (optimistic locking).
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint(f"visibility IN {VISIBILITIES!r}", name="visibility"),
+        CheckConstraint(f"target_kind IN {TARGET_KINDS!r}", name="target_kind"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Kept as well as the id, so a note outlives its author's account and survives export/import.
+    creator_name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(10))
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[str] = mapped_column(String(200))
+    exact: Mapped[str | None] = mapped_column(Text)
+    prefix: Mapped[str | None] = mapped_column(Text)
+    suffix: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    modified: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer)
+
+    tags: Mapped[list[AnnotationTag]] = relationship(
+        order_by="AnnotationTag.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    revisions: Mapped[list[AnnotationRevision]] = relationship(
+        order_by="AnnotationRevision.id", cascade="all, delete-orphan", back_populates="annotation"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+Index("ix_annotations_target", Annotation.target_kind, Annotation.target_id)
+
+
+class AnnotationTag(Base):
+    __tablename__ = "annotation_tags"
+
+    annotation_id: Mapped[str] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tag: Mapped[str] = mapped_column(String(50), index=True)
+
+
+class AnnotationRevision(Base):
+    """One change to a note: who, when, what (a snapshot of the note after the change)."""
+
+    __tablename__ = "annotation_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    annotation_id: Mapped[str] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    editor_name: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    snapshot: Mapped[str] = mapped_column(Text)
+
+    annotation: Mapped[Annotation] = relationship(back_populates="revisions")

@@ -36,6 +36,26 @@
   function pushParams(params, push) {
     var url = window.location.pathname + query(pick(params, VIEW_KEYS)) + window.location.hash;
     if (push) { window.history.pushState({}, "", url); } else { window.history.replaceState({}, "", url); }
+    refreshExportLinks(params);
+  }
+
+  /* Download links export what is shown: keep their filters in step with the URL. */
+  function refreshExportLinks(params) {
+    var filterQuery = query(pick(params, FILTER_KEYS));
+    document.querySelectorAll("a[data-export]").forEach(function (link) {
+      link.href = new URL(link.href, window.location.href).pathname + filterQuery;
+    });
+  }
+
+  /* A <details data-menu> closes on Escape, on a click outside it, and once a link in it is chosen. */
+  function closeMenus(event) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      var inside = event.type === "click" && menu.contains(event.target);
+      if (event.type === "keydown" ? event.key === "Escape" : !inside || event.target.closest("a")) {
+        menu.open = false;
+        if (event.type === "keydown" && menu.contains(document.activeElement)) { menu.querySelector("summary").focus(); }
+      }
+    });
   }
 
   /* ---------------------------------------------------------------- network */
@@ -49,6 +69,10 @@
     var item = document.getElementById("tl-" + parts[0] + "-" + parts.slice(1).join(":"));
     if (item) { item.classList.add("is-selected"); }
   }
+
+  /* The explorer page updates in place; elsewhere (the analysis page) the
+   * network is a figure: controls navigate and clicks open the explorer. */
+  function isLive() { return Boolean(explorer && panelSlot()); }
 
   function showSelection(selection, focus) {
     markTimelineSelection(selection);
@@ -146,8 +170,13 @@
       showSelection(currentParams().get("select"));
     });
     network.on("click", function (event) {
-      if (event.nodes.length) { select("actor", event.nodes[0]); }
-      else if (event.edges.length) { select("relation", event.edges[0]); }
+      var kind = event.nodes.length ? "actor" : event.edges.length ? "relation" : null;
+      if (!kind) { return; }
+      var id = kind === "actor" ? event.nodes[0] : event.edges[0];
+      if (isLive()) { select(kind, id); return; }
+      var params = pick(currentParams(), FILTER_KEYS);
+      params.set("select", kind + ":" + id);
+      window.location.assign("/" + query(params));
     });
     network.on("hoverNode", function () { container.classList.add("is-pointing"); });
     network.on("blurNode", function () { container.classList.remove("is-pointing"); });
@@ -181,7 +210,7 @@
 
   function onFilterSubmit(event) {
     var form = event.target.closest("#filters");
-    if (!form || !explorer) { return; }
+    if (!form || !isLive()) { return; }
     event.preventDefault();
     var params = formParams(form);
     var search = params.get("q");
@@ -220,7 +249,7 @@
       applyParams(params, true);
       return;
     }
-    if (target.closest("#filters") && explorer && target.name !== "q") {
+    if (target.closest("#filters") && isLive() && target.name !== "q") {
       syncForm(currentParams());
       applyParams(formParams(target.closest("#filters")), true);
     }
@@ -239,7 +268,7 @@
   function onSubmit(event) {
     var form = event.target;
     if (form.id === "filters") { onFilterSubmit(event); return; }
-    if (form.classList.contains("as-of") && explorer) {
+    if (form.classList.contains("as-of") && isLive()) {
       event.preventDefault();
       var value = form.querySelector("[name=at]").value.trim();
       var params = currentParams();
@@ -249,6 +278,8 @@
   }
 
   function onClick(event) {
+    var triangle = event.target.closest("[data-triangle-nodes]");
+    if (triangle) { showTriangle(triangle); return; }
     var link = event.target.closest("a");
     if (!link || event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) { return; }
     if (link.hasAttribute("data-select") && panelSlot()) {
@@ -259,13 +290,31 @@
       select(kind, value.slice(kind.length + 1));
       return;
     }
-    if (explorer && (link.hasAttribute("data-timeline-nav") || link.classList.contains("as-of-clear"))) {
+    if (isLive() && (link.hasAttribute("data-timeline-nav") || link.classList.contains("as-of-clear"))) {
       event.preventDefault();
       var params = new URL(link.href, window.location.href).searchParams;
       var keep = currentParams();
       keep.forEach(function (value, key) { if (!params.has(key) && !(link.classList.contains("as-of-clear") && key === "at")) { params.set(key, value); } });
       applyParams(params, true);
     }
+  }
+
+  /* --------------------------------------------------------------- analysis */
+
+  function showTriangle(button) {
+    var card = button.closest("[data-testid=tension]");
+    document.querySelectorAll("[data-testid=tension].is-active").forEach(function (el) { el.classList.remove("is-active"); });
+    if (card) { card.classList.add("is-active"); }
+    if (!explorer) { return; }
+    var nodes = button.dataset.triangleNodes.split(",");
+    var edges = button.dataset.triangleEdges.split(",").filter(function (id) { return explorer.edges.get(id); });
+    explorer.network.setSelection({ nodes: nodes, edges: edges }, { unselectAll: true, highlightEdges: false });
+    explorer.network.fit({ nodes: nodes, animation: { duration: 400 } });
+    var box = document.getElementById("network").getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) {
+      document.getElementById("network").scrollIntoView({ block: "nearest" });
+    }
+    document.body.dataset.triangle = nodes.join(",");
   }
 
   /* ----------------------------------------------------------------- reader */
@@ -314,20 +363,124 @@
     }
   }
 
+  /* ------------------------------------------------------------ annotating */
+
+  /* Character offsets of a DOM position within the article's text (the page renders the
+   * source text verbatim, so these are offsets into the source). */
+  function textOffset(container, node, offset) {
+    var range = document.createRange();
+    range.setStart(container, 0);
+    range.setEnd(node, offset);
+    return range.toString().length;
+  }
+
+  function currentSelection() {
+    var article = document.querySelector("[data-testid=article-text]");
+    var selection = window.getSelection();
+    if (!article || !selection || selection.isCollapsed || !selection.rangeCount) { return null; }
+    var range = selection.getRangeAt(0);
+    if (!article.contains(range.startContainer) || !article.contains(range.endContainer)) { return null; }
+    var start = textOffset(article, range.startContainer, range.startOffset);
+    var end = textOffset(article, range.endContainer, range.endOffset);
+    var exact = article.textContent.slice(start, end);
+    if (!exact.trim()) { return null; }
+    return { start: start, end: end, exact: exact, rect: range.getBoundingClientRect() };
+  }
+
+  var pendingSelection = null;
+
+  function onSelectionEnd() {
+    var button = document.getElementById("annotate-button");
+    if (!button) { return; }
+    pendingSelection = currentSelection();
+    if (!pendingSelection) { button.hidden = true; return; }
+    button.hidden = false;
+    var margin = document.getElementById("reader-margin").getBoundingClientRect();
+    button.style.top = Math.max(0, pendingSelection.rect.top - margin.top) + "px";
+  }
+
+  function openAnnotateForm() {
+    var form = document.getElementById("annotate-form");
+    if (!form || !pendingSelection) { return; }
+    form.querySelector("[name=exact]").value = pendingSelection.exact;
+    form.querySelector("[name=start]").value = pendingSelection.start;
+    form.querySelector("[name=end]").value = pendingSelection.end;
+    form.querySelector("[data-testid=annotate-quote]").textContent = "“" + pendingSelection.exact + "”";
+    var margin = document.getElementById("reader-margin").getBoundingClientRect();
+    form.style.top = Math.max(0, pendingSelection.rect.top - margin.top) + "px";
+    form.hidden = false;
+    document.getElementById("annotate-button").hidden = true;
+    form.querySelector("textarea").focus();
+  }
+
+  /* Each margin note beside the first words it is about; notes never overlap. */
+  function layoutMargin() {
+    var list = document.getElementById("margin-notes");
+    var article = document.querySelector("[data-testid=article-text]");
+    if (!list || !article || window.matchMedia("(max-width: 1100px)").matches) {
+      if (list) { list.classList.remove("is-placed"); list.style.height = ""; }
+      return;
+    }
+    list.classList.add("is-placed");
+    var origin = list.getBoundingClientRect().top;
+    var bottom = 0;
+    Array.prototype.forEach.call(list.children, function (note) {
+      var span = article.querySelector('.noted[data-notes~="' + note.dataset.note + '"]');
+      var wanted = span ? span.getBoundingClientRect().top - origin : bottom;
+      var top = Math.max(wanted, bottom);
+      note.style.top = top + "px";
+      bottom = top + note.offsetHeight + 8;
+    });
+    list.style.height = bottom + "px";
+  }
+
+  function showNote(id) {
+    document.querySelectorAll(".noted.is-active, .note.is-active").forEach(function (el) { el.classList.remove("is-active"); });
+    document.querySelectorAll('.noted[data-notes~="' + id + '"]').forEach(function (el) { el.classList.add("is-active"); });
+    var note = document.getElementById("note-" + id);
+    if (note) { note.classList.add("is-active"); }
+  }
+
+  function onNotedClick(event) {
+    var span = event.target.closest(".noted[data-notes]");
+    if (span && !event.target.closest("a, mark")) { showNote(span.dataset.notes.split(" ")[0]); }
+  }
+
+  function flashNote() {
+    var match = /^#note-([0-9a-f-]+)$/.exec(window.location.hash);
+    if (!match) { return; }
+    showNote(match[1]);
+    var span = document.querySelector('.noted[data-notes~="' + match[1] + '"]');
+    if (span) { span.scrollIntoView({ block: "center" }); }
+  }
+
   /* ------------------------------------------------------------------ start */
 
   function start() {
     initNetwork();
     syncForm(currentParams());
     flashPassage();
+    layoutMargin();
+    flashNote();
+    window.addEventListener("resize", layoutMargin);
+    document.addEventListener("mouseup", function () { window.setTimeout(onSelectionEnd, 0); });
+    document.addEventListener("keyup", function (event) { if (event.shiftKey) { onSelectionEnd(); } });
+    document.addEventListener("click", onNotedClick);
+    document.addEventListener("click", function (event) {
+      if (event.target.closest("#annotate-button")) { openAnnotateForm(); }
+      if (event.target.closest("[data-annotate-cancel]")) { document.getElementById("annotate-form").hidden = true; }
+    });
+    document.body.addEventListener("htmx:afterSettle", layoutMargin);
     document.addEventListener("click", onClick, true);
     document.addEventListener("click", onReaderClick);
     document.addEventListener("keydown", onKeydown);
     document.addEventListener("change", onChange);
     document.addEventListener("input", onInput);
     document.addEventListener("submit", onSubmit);
+    document.addEventListener("click", closeMenus);
+    document.addEventListener("keydown", closeMenus);
     window.addEventListener("popstate", function () {
-      if (explorer) { applyParams(currentParams(), false); return; }
+      if (isLive()) { applyParams(currentParams(), false); return; }
       var selection = currentParams().get("select");
       if (selection && panelSlot()) {
         var kind = selection.split(":")[0];
@@ -335,6 +488,7 @@
       }
     });
     window.addEventListener("hashchange", flashPassage);
+    window.addEventListener("hashchange", flashNote);
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

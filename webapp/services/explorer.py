@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..datasets.vocabulary import SIGN_NAMES
 from ..models import Actor, ActorAlias, Bloc, Dataset, Event, Relation, Source
+from . import annotations as notes_service
 from . import records
 from .filters import ViewFilter
 from .graph import filtered_edges, relation_types
@@ -64,8 +65,9 @@ def _source_texts(session: Session, ids: set[str]) -> dict[str, str]:
     return dict(session.execute(select(Source.id, Source.text).where(Source.id.in_(ids))).all()) if ids else {}
 
 
-def panel(session: Session, kind: str, ident: str, view: ViewFilter) -> dict[str, Any]:
-    """A detail panel's data: the record, its evidence with a sentence of context, mentions marked."""
+def panel(session: Session, kind: str, ident: str, view: ViewFilter,
+          caller: notes_service.Caller = notes_service.ANONYMOUS) -> dict[str, Any]:
+    """A detail panel's data: the record, its evidence with a sentence of context, mentions marked, and notes."""
     if kind == "actor":
         record = records.actor_detail(session, ident, view)
         groups: dict[str, list[dict[str, Any]]] = {}
@@ -83,9 +85,16 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter) -> dict[str
         record = records.event_detail(session, ident)
         passages = record["evidence"]
         involved = {a["id"] for a in record["actors"]}
+    add_excerpts(session, passages, involved)
+    found = notes_service.on_records(session, caller, kind, ident, passages)
+    return {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found),
+            "caller": caller}
+
+
+def add_excerpts(session: Session, passages: list[dict[str, Any]], involved: set[str]) -> None:
+    """Give each passage its sentence of context, with mentions of the ``involved`` actors marked."""
     mention_names = {name: actor for name, actor in actor_names(session).items() if actor in involved}
     _with_excerpts(passages, _source_texts(session, {p["source"] for p in passages}), mention_names)
-    return {"kind": kind, "record": record}
 
 
 def relation_rows(session: Session, view: ViewFilter) -> list[dict[str, Any]]:

@@ -35,7 +35,8 @@ class FilterError(ValueError):
         self.message = message
 
 
-def _date(args: Mapping[str, str], name: str) -> PartialDate | None:
+def parse_date(args: Mapping[str, str], name: str) -> PartialDate | None:
+    """The date parameter ``name`` (None when absent); a bad one raises FilterError naming it."""
     raw = args.get(name)
     if raw is None or raw.strip() == "":
         return None
@@ -77,8 +78,8 @@ class ViewFilter:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ViewFilter:
         """Parse query parameters; raise FilterError naming the first bad one."""
-        at = _date(args, "at")
-        date_from, date_to = _date(args, "from"), _date(args, "to")
+        at = parse_date(args, "at")
+        date_from, date_to = parse_date(args, "from"), parse_date(args, "to")
         if at is not None and (date_from is not None or date_to is not None):
             raise FilterError("at", "give either 'at' or 'from'/'to', not both")
         if date_from is not None and date_to is not None and date_to.last < date_from.first:

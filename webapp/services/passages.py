@@ -28,6 +28,7 @@ class Segment:
     actor: str | None = None
     passages: list[int] = field(default_factory=list)
     anchor: int | None = None  # a passage that starts here
+    notes: list[str] = field(default_factory=list)  # users' notes on text that covers this run
 
 
 def actor_names(session: Session) -> dict[str, str]:
@@ -91,14 +92,15 @@ def excerpt(text: str, start: int, end: int, names: dict[str, str]) -> list[Segm
     )
 
 
-def article_segments(text: str, passages: list[tuple[int, int, int]], names: dict[str, str]) -> list[Segment]:
-    """The whole text cut wherever a passage or a mention starts or ends.
+def article_segments(text: str, passages: list[tuple[int, int, int]], names: dict[str, str],
+                     notes: list[tuple[str, int, int]] = ()) -> list[Segment]:  # type: ignore[assignment]
+    """The whole text cut wherever a passage, a note's span or a mention starts or ends.
 
-    ``passages`` are (id, start, end); overlapping passages are fine: each
-    segment lists every passage that covers it.
+    ``passages`` are (id, start, end) and ``notes`` (note id, start, end);
+    overlaps are fine: each segment lists every passage and note that covers it.
     """
     cuts = {0, len(text)}
-    for _pid, start, end in passages:
+    for _pid, start, end in [*passages, *notes]:
         cuts.update((start, end))
     found = mentions(text, names)
     for start, end, _actor in found:
@@ -115,8 +117,9 @@ def article_segments(text: str, passages: list[tuple[int, int, int]], names: dic
             active_mention = mention_at[left]
         covering = [pid for pid, start, end in passages if start <= left and right <= end]
         actor = active_mention[1] if active_mention and right <= active_mention[0] else None
+        noted = [nid for nid, start, end in notes if start <= left and right <= end]
         segments.append(Segment(text[left:right], passage=bool(covering), actor=actor, passages=covering,
-                                anchor=starts.get(left)))
+                                anchor=starts.get(left), notes=noted))
         if active_mention and right >= active_mention[0]:
             active_mention = None
     return segments

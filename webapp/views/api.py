@@ -8,7 +8,7 @@ from flask import Blueprint, request
 
 from .. import get_session
 from ..jsonio import json_response
-from ..services import filters, graph, records, timeline
+from ..services import analysis, filters, graph, records, timeline
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -74,3 +74,31 @@ def sources():  # type: ignore[no-untyped-def]
 @bp.get("/sources/<source_id>")
 def source(source_id: str):  # type: ignore[no-untyped-def]
     return json_response(records.source_detail(get_session(), source_id))
+
+
+@bp.get("/analysis/balance")
+def balance():  # type: ignore[no-untyped-def]
+    return json_response(analysis.balance(get_session(), _view()))
+
+
+@bp.get("/analysis/brokers")
+def brokers():  # type: ignore[no-untyped-def]
+    view = _view()
+    items = analysis.brokers(get_session(), view)
+    return json_response({"brokers": items, "meta": {"count": len(items), "filter": view.query()}})
+
+
+@bp.get("/analysis/diff")
+def diff():  # type: ignore[no-untyped-def]
+    session = get_session()
+    view = _view()
+    comparison = analysis.parse_comparison(request.args) or analysis.default_comparison(session, view)
+    if comparison is None:
+        return json_response({"before": None, "after": None, "appeared": [], "ended": [], "sign_changed": []})
+    return json_response(analysis.diff(session, view, *comparison))
+
+
+@bp.get("/analysis/over-time")
+def over_time():  # type: ignore[no-untyped-def]
+    view = _view()
+    return json_response({"points": analysis.balance_over_time(get_session(), view), "meta": {"filter": view.query()}})

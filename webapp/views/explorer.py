@@ -20,9 +20,11 @@ from ..datasets.vocabulary import SIGN_NAMES, SIGN_SYMBOLS
 from ..models import VOICE_LABELS, VOICE_TITLES
 from ..jsonio import json_response
 from ..services import explorer as explorer_service
+from ..services import annotations as notes_service
 from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
 from ..services.passages import actor_names, article_segments
+from .annotations import caller
 
 bp = Blueprint("explorer", __name__)
 
@@ -41,7 +43,7 @@ VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
 STATE_KEYS = filters.PARAMETERS + ("select", "group", "t_from", "t_to", "q")
 
 
-def _state(**changes: str | None) -> dict[str, str]:
+def view_state(**changes: str | None) -> dict[str, str]:
     """The current view state from the URL, with some keys changed (None removes one)."""
     state = {k: ",".join(request.args.getlist(k)) for k in STATE_KEYS if request.args.get(k)}
     for key, value in changes.items():
@@ -54,15 +56,15 @@ def _state(**changes: str | None) -> dict[str, str]:
 
 def _render(partial: str, page: str, **context: Any):  # type: ignore[no-untyped-def]
     """The fragment for htmx, the full page otherwise, from the same partial."""
-    context.setdefault("state", _state())
-    context.setdefault("state_url", _state_url)
+    context.setdefault("state", view_state())
+    context.setdefault("state_url", state_url)
     if request.htmx:
         return render_template(partial, **context)
     return render_template(page, partial=partial, **context)
 
 
-def _state_url(endpoint: str = "explorer.index", **changes: str | None) -> str:
-    return url_for(endpoint, **_state(**changes))
+def state_url(endpoint: str = "explorer.index", **changes: str | None) -> str:
+    return url_for(endpoint, **view_state(**changes))
 
 
 def _selection() -> tuple[str, str] | None:
@@ -76,7 +78,7 @@ def _selection() -> tuple[str, str] | None:
 
 
 def _panel(kind: str, ident: str, view: filters.ViewFilter) -> dict[str, Any]:
-    return explorer_service.panel(get_session(), kind, ident, view)
+    return explorer_service.panel(get_session(), kind, ident, view, caller())
 
 
 @bp.get("/vendor/vis-network/<path:filename>")
@@ -103,7 +105,7 @@ def index():  # type: ignore[no-untyped-def]
     context["selection"] = selection
     context["panel"] = _panel(*selection, view) if selection else None
     context["search"] = query
-    return render_template("explorer.html", state=_state(), state_url=_state_url, **context)
+    return render_template("explorer.html", state=view_state(), state_url=state_url, **context)
 
 
 @bp.get("/explorer/network.json")
@@ -165,9 +167,13 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
     data = records.source_detail(session, source_id)
     spans = [(p["id"], p["start"], p["end"]) for p in data["passages"]]
-    segments = article_segments(data["text"], spans, actor_names(session))
+    notes = notes_service.view_models(session, caller(), notes_service.search(session, caller(), source=source_id))
+    noted = [(n["id"], n["start"], n["end"]) for n in notes if n["anchor"] != "orphaned"]
+    segments = article_segments(data["text"], spans, actor_names(session), noted)
     supports = explorer_service.passage_supports(session, data["passages"])
-    return _render("_partials/reader.html", "reader.html", source=data, segments=segments, supports=supports)
+    return _render("_partials/reader.html", "reader.html", source=data, segments=segments, supports=supports,
+                   notes=sorted(notes, key=lambda n: (n["anchor"] == "orphaned", n["start"] or 0)),
+                   caller=caller())
 
 
 @bp.get("/list")
@@ -179,5 +185,5 @@ def list_view():  # type: ignore[no-untyped-def]
     context["actors"] = records.list_actors(session, view)
     context["relations"] = explorer_service.relation_rows(session, view)
     context["panel"] = _panel(*selection, view) if selection else None
-    return render_template("list.html", state=_state(), state_url=_state_url, **context)
+    return render_template("list.html", state=view_state(), state_url=state_url, **context)
 

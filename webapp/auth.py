@@ -1,0 +1,194 @@
+"""Who is asking: session logins (Flask-Login), API tokens, and CSRF on every state change.
+
+A request is authenticated either by its session cookie or, when it sends
+``Authorization: Bearer <token>``, by that token alone. Cookie-borne requests
+that change state need a CSRF token (form field ``csrf_token`` or header
+``X-CSRFToken``); token requests do not, since a browser never adds that header
+on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, make_response, redirect, request, session, url_for
+from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import get_database, get_session
+from .errors import APIError
+from .models import User
+from .services import accounts
+
+__all__ = ["current_user", "role_required", "safe_next"]
+
+
+
+class _LoginManager(LoginManager):
+    def _session_protection_failed(self) -> bool:
+        # Only a logged-in session has anything to protect. Flask-Login would also "fail" an
+        # anonymous session holding just a CSRF token, and then send a cookie-clearing header
+        # with every page an anonymous visitor opens.
+        if "_user_id" not in session:
+            return False
+        return bool(super()._session_protection_failed())
+
+
+login_manager = _LoginManager()
+csrf = CSRFProtect()
+
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="alliance-explorer"'}
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class SignedInUser(UserMixin):
+    """The user behind the current request, as views and templates see it (``current_user``)."""
+
+    def __init__(self, user: User, *, by_token: bool = False) -> None:
+        self.id: int = user.id
+        self.name: str = user.name
+        self.role: str = user.role
+        self.by_token = by_token
+        self._session_token = user.session_token
+
+    def get_id(self) -> str:
+        # Flask-Login's "alternative id": a new session token invalidates every cookie holding the old one.
+        return f"{self.id}:{self._session_token}"
+
+    def has_role(self, minimum: str) -> bool:
+        return accounts.has_role(self.role, minimum)
+
+
+class AnonymousUser(AnonymousUserMixin):
+    id = None
+    name = None
+    role = None
+    by_token = False
+
+    def has_role(self, minimum: str) -> bool:
+        return False
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer`` header ("" if empty), None without one."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+@login_manager.user_loader
+def _load_from_session(user_id: str) -> SignedInUser | None:
+    if bearer_token() is not None:
+        return None  # a token request is the token's user or no one, whatever cookies it carries
+    ident, _, session_token = user_id.partition(":")
+    if not ident.isdigit() or not session_token:
+        return None
+    try:
+        user = accounts.user_for_session(get_session(), int(ident), session_token)
+    except SQLAlchemyError:
+        # Error pages ask who is logged in too; a broken database must not break them.
+        current_app.logger.exception("could not load the session's user")
+        return None
+    return SignedInUser(user) if user else None
+
+
+@login_manager.request_loader
+def _load_from_token(_request: Any) -> SignedInUser | None:
+    token = bearer_token()
+    if not token:
+        return None
+    with get_database().transaction() as session:
+        user = accounts.user_for_token(session, token)
+        return SignedInUser(user, by_token=True) if user else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _login_url_for_here() -> str:
+    here = request.full_path.rstrip("?")
+    if request.headers.get("HX-Request"):
+        # An htmx request's own URL is a fragment; send the user back to the page they were on.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        here = (current.path or "/") + (f"?{current.query}" if current.query else "")
+    return url_for("auth.login", next=safe_next(here))
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response:
+    if request.path.startswith("/api/"):
+        raise APIError(401, "login_required", "Log in, or send an 'Authorization: Bearer <token>' header.",
+                       headers=BEARER_CHALLENGE)
+    if request.headers.get("HX-Request"):
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = _login_url_for_here()
+        return response
+    return redirect(_login_url_for_here())
+
+
+def role_required(minimum: str) -> Callable[[View], View]:
+    """Views only users with ``minimum`` or a more trusted role may use: 401 anonymous, 403 too weak."""
+    accounts.validate_role(minimum)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(minimum):
+                raise APIError(403, "forbidden", f"This needs the {minimum} role; you are {current_user.role}.")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def _authenticate_request() -> None:
+    if bearer_token() is not None:
+        if not current_user.is_authenticated:
+            raise APIError(401, "invalid_token", "The API token is unknown or has been revoked.",
+                           headers=BEARER_CHALLENGE)
+        return  # not cookie-borne, so there is nothing to forge: no CSRF check
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
+
+
+def register(app: Flask) -> None:
+    secure = app.config["SECURE_COOKIES"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
+        # Checked by our own before_request, so Bearer requests can skip it.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # The token lives as long as the session, which login and logout replace;
+        # a time limit would only break pages left open for an hour.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+    login_manager.session_protection = "strong"
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    app.before_request(_authenticate_request)

@@ -1,0 +1,370 @@
+"""Annotations over HTTP: the JSON-LD API (SPEC §5), the export, and the htmx note components.
+
+Views parse and render; every rule (permissions, limits, versions, anchoring)
+is in ``services.annotations``. Writes run in one transaction each, and the
+reply is built inside it, so a refused or conflicting write changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from .. import get_database, get_session
+from ..errors import APIError
+from ..jsonio import json_response
+from ..services import annotations as notes
+from ..services.annotations import AnnotationError, Caller, Conflict
+
+bp = Blueprint("annotations", __name__)
+
+JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+T = TypeVar("T")
+
+
+def caller() -> Caller:
+    if not current_user.is_authenticated:
+        return notes.ANONYMOUS
+    return Caller(current_user.id, current_user.name, current_user.role)
+
+
+def base_url() -> str:
+    return request.url_root.rstrip("/")
+
+
+def _api_error(error: AnnotationError, current: dict[str, Any] | None = None) -> APIError:
+    details: dict[str, Any] = {"field": error.field} if error.field else {}
+    if current is not None:
+        details["current"] = current
+    return APIError(error.status, error.code, error.message, details)
+
+
+def current_note(note_id: str) -> Any:
+    """The note as committed now, read in a fresh session (the request's may hold an older snapshot)."""
+    with get_database().session() as fresh:
+        note = notes.get(fresh, caller(), note_id)
+        return note, notes.view_model(note, caller()), notes.to_jsonld(note, base_url())
+
+
+def write(action: Callable[[Session], T]) -> T:
+    """Run ``action`` in one transaction; a refusal becomes an API error, a conflict carries the current note."""
+    try:
+        with get_database().transaction() as session:
+            return action(session)
+    except Conflict as conflict:
+        raise _api_error(conflict, current_note(conflict.note_id)[2]) from None
+    except AnnotationError as error:
+        raise _api_error(error) from None
+
+
+def _json_body() -> Any:
+    if not request.mimetype or request.mimetype not in ("application/json", "application/ld+json"):
+        raise APIError(415, "unsupported_media_type", "send the note as JSON (Content-Type: application/json)")
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise APIError(400, "malformed_json", f"the request body is not valid JSON: {error}") from None
+
+
+def _expected_version(draft_version: int | None) -> int | None:
+    """The version the client read: If-Match (our ETag) or ``version`` in the body."""
+    if request.if_match and not request.if_match.star_tag:
+        tags = list(request.if_match.as_set())
+        if len(tags) != 1 or not tags[0].isdigit():
+            raise APIError(400, "bad_if_match", "If-Match must be the note's ETag, as GET returned it", {"field": "If-Match"})
+        return int(tags[0])
+    return draft_version
+
+
+def _reply(note_json: dict[str, Any], status: int = 200, **headers: str):  # type: ignore[no-untyped-def]
+    response = json_response(note_json, status)
+    response.headers["Content-Type"] = JSONLD
+    response.set_etag(str(note_json["version"]))
+    response.headers.update(headers)
+    return response
+
+
+@bp.get("/api/annotations")
+def api_list():  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        found = notes.search(session, caller(), target=request.args.get("target") or None,
+                             tag=request.args.get("tag") or None, source=request.args.get("source") or None)
+    except AnnotationError as error:
+        raise _api_error(error) from None
+    where = notes.anchors(session, found)
+    items = [notes.to_jsonld(n, base_url(), where[n.id], context_=False) for n in found]
+    response = json_response({"@context": notes.CONTEXT, "type": "AnnotationCollection", "total": len(items),
+                              "items": items})
+    response.headers["Content-Type"] = JSONLD
+    return response
+
+
+@bp.post("/api/annotations")
+def api_create():  # type: ignore[no-untyped-def]
+    data = _json_body()
+
+    def action(session: Session) -> dict[str, Any]:
+        draft = notes.parse_draft(data)
+        return notes.to_jsonld(notes.create(session, caller(), draft), base_url())
+
+    created = write(action)
+    location = url_for("annotations.api_get", note_id=created["id"].rsplit("/", 1)[-1], _external=True)
+    return _reply(created, 201, Location=location)
+
+
+@bp.get("/api/annotations/<note_id>")
+def api_get(note_id: str):  # type: ignore[no-untyped-def]
+    session = get_session()
+    try:
+        note = notes.get(session, caller(), note_id)
+    except AnnotationError as error:
+        raise _api_error(error) from None
+    return _reply(notes.to_jsonld(note, base_url(), notes.anchors(session, [note])[note.id]))
+
+
+@bp.put("/api/annotations/<note_id>")
+def api_update(note_id: str):  # type: ignore[no-untyped-def]
+    data = _json_body()
+
+    def action(session: Session) -> dict[str, Any]:
+        draft = notes.parse_draft(data, require_target=False)
+        note = notes.update(session, caller(), note_id, draft, _expected_version(draft.version))
+        return notes.to_jsonld(note, base_url())
+
+    return _reply(write(action))
+
+
+@bp.delete("/api/annotations/<note_id>")
+def api_delete(note_id: str):  # type: ignore[no-untyped-def]
+    def action(session: Session) -> dict[str, Any]:
+        return notes.to_jsonld(notes.delete(session, caller(), note_id, _expected_version(None)), base_url())
+
+    return _reply(write(action))
+
+
+@bp.post("/api/annotations/<note_id>/restore")
+def api_restore(note_id: str):  # type: ignore[no-untyped-def]
+    return _reply(write(lambda session: notes.to_jsonld(notes.restore(session, caller(), note_id), base_url())))
+
+
+@bp.get("/api/annotations/<note_id>/history")
+def api_history(note_id: str):  # type: ignore[no-untyped-def]
+    try:
+        revisions = notes.history(get_session(), caller(), note_id)
+    except AnnotationError as error:
+        raise _api_error(error) from None
+    return json_response({"revisions": [
+        {"version": r.version, "action": r.action, "editor": r.editor_name, "at": notes._iso(r.at),
+         "snapshot": json.loads(r.snapshot)} for r in revisions
+    ]})
+
+
+@bp.get("/export/annotations.jsonld")
+def export():  # type: ignore[no-untyped-def]
+    data = notes.export(get_session(), base_url(), caller())
+    response = json_response(data)
+    response.headers["Content-Type"] = JSONLD
+    response.headers["Content-Disposition"] = 'attachment; filename="annotations.jsonld"'
+    return response
+
+
+@bp.post("/api/annotations/import")
+def api_import():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        raise APIError(401, "login_required", "log in as an admin to import notes")
+    if current_user.role != "admin":
+        raise APIError(403, "forbidden", "only an admin can import notes")
+    data = _json_body()
+    report = write(lambda session: notes.import_collection(session, data))
+    return json_response({"created": report.created, "unchanged": report.unchanged, "kept": report.kept})
+
+
+# --- The htmx components (panels and reader) ---------------------------------------
+#
+# Each route answers htmx with a fragment that replaces the component, and a
+# plain form post (no JavaScript) with a redirect back to where the user was.
+
+def _form_draft(*, with_target: bool) -> notes.Draft:
+    form = request.form
+    data: dict[str, Any] = {
+        "text": form.get("body", ""),
+        "tags": notes.split_tags(form.get("tags", "")),
+        "visibility": form.get("visibility", "shared"),
+    }
+    if form.get("version", "").isdigit():
+        data["version"] = int(form["version"])
+    if with_target:
+        kind, ident = form.get("target_kind", ""), form.get("target_id", "")
+        if kind == "source":
+            selectors: list[dict[str, Any]] = [{"type": "TextQuoteSelector", "exact": form.get("exact", ""),
+                                                "prefix": form.get("prefix", ""), "suffix": form.get("suffix", "")}]
+            if form.get("start", "").isdigit() and form.get("end", "").isdigit():
+                selectors.append({"type": "TextPositionSelector", "start": int(form["start"]), "end": int(form["end"])})
+            data["target"] = {"source": ident, "selector": selectors}
+        else:
+            data["target"] = f"{kind}:{ident}"
+    return notes.parse_draft(data, require_target=with_target)
+
+
+def _draft_values(form: Any) -> dict[str, Any]:
+    return {"body": form.get("body", ""), "tags": notes.split_tags(form.get("tags", "")),
+            "visibility": form.get("visibility", "shared")}
+
+
+def _back(next_url: str | None, note: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    from flask import redirect
+
+    from ..auth import safe_next
+
+    target = safe_next(next_url) or safe_next(request.form.get("next")) or url_for("explorer.index")
+    if note is not None and note["target_kind"] == "source":
+        target = url_for("explorer.source", source_id=note["target_id"]) + f"#note-{note['id']}"
+    return redirect(target, 303)
+
+
+def _record_url(kind: str, ident: str) -> str:
+    return url_for(f"explorer.{kind}", **{f"{kind}_id": ident})
+
+
+def _notes_section(session: Session, kind: str, ident: str, **extra: Any) -> str:
+    from ..services import explorer as explorer_service
+    from ..services.filters import ViewFilter
+
+    panel = explorer_service.panel(session, kind, ident, ViewFilter(), caller())
+    return render_template("_partials/notes.html", notes=panel["notes"], caller=caller(), target_kind=kind,
+                           target_id=ident, next_url=_record_url(kind, ident), **extra)
+
+
+def _refusal(error: AnnotationError):  # type: ignore[no-untyped-def]
+    if error.status == 401:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    raise APIError(error.status, error.code, error.message, {"field": error.field} if error.field else {})
+
+
+def _one(session: Session, note_id: str, *, deleted: bool = False) -> dict[str, Any]:
+    note = notes._load(session, caller(), note_id, deleted=deleted)
+    return notes.view_models(session, caller(), [note])[0]
+
+
+@bp.post("/notes")
+def note_create():  # type: ignore[no-untyped-def]
+    kind, ident = request.form.get("target_kind", ""), request.form.get("target_id", "")
+    try:
+        with get_database().transaction() as session:
+            note = notes.create(session, caller(), _form_draft(with_target=True))
+            created = notes.view_model(note, caller())
+    except notes.Invalid as error:
+        if not request.htmx or kind not in ("actor", "relation", "event"):
+            raise APIError(400, error.code, error.message) from None
+        return _notes_section(get_session(), kind, ident, draft=_draft_values(request.form), error=error.message), 422
+    except AnnotationError as error:
+        return _refusal(error)
+    if request.htmx and kind in ("actor", "relation", "event"):
+        return _notes_section(get_session(), kind, ident)
+    return _back(request.form.get("next"), created)
+
+
+@bp.get("/notes/<note_id>")
+def note_show(note_id: str):  # type: ignore[no-untyped-def]
+    n = _one(get_session(), note_id)
+    if not request.htmx:
+        return _back(None if n["target_kind"] == "source" else _record_url(n["target_kind"], n["target_id"]), n)
+    return render_template("_partials/note.html", n=n)
+
+
+@bp.get("/notes/<note_id>/edit")
+def note_edit(note_id: str):  # type: ignore[no-untyped-def]
+    n = _one(get_session(), note_id)
+    if not n["can_change"]:
+        raise APIError(403, "forbidden", "only the note's author or an admin can edit it")
+    back = _record_url(n["target_kind"], n["target_id"])
+    if request.htmx:
+        return render_template("_partials/note_edit.html", n=n, back_url=back)
+    return render_template("note_edit_page.html", n=n, back_url=back)
+
+
+def _save(note_id: str):  # type: ignore[no-untyped-def]
+    values = _draft_values(request.form)
+    try:
+        with get_database().transaction() as session:
+            draft = _form_draft(with_target=False)
+            saved = notes.view_model(notes.update(session, caller(), note_id, draft, draft.version), caller())
+    except Conflict:
+        current = current_note(note_id)[1]
+        back = _record_url(current["target_kind"], current["target_id"])
+        page = render_template("_partials/note_conflict.html", n=current, draft=values, caller=caller(), back_url=back)
+        if not request.htmx:
+            page = render_template("note_edit_page.html", conflict=page, n=current, back_url=back)
+        return page, 409
+    except notes.Invalid as error:
+        n = current_note(note_id)[1]
+        template = "_partials/note_edit.html" if request.htmx else "note_edit_page.html"
+        return render_template(template, n=n, draft=values, error=error.message,
+                               back_url=_record_url(n["target_kind"], n["target_id"])), 422
+    except AnnotationError as error:
+        return _refusal(error)
+    if request.htmx:
+        return render_template("_partials/note.html", n=saved)
+    return _back(None if saved["target_kind"] == "source" else _record_url(saved["target_kind"], saved["target_id"]), saved)
+
+
+@bp.put("/notes/<note_id>")
+def note_update(note_id: str):  # type: ignore[no-untyped-def]
+    return _save(note_id)
+
+
+@bp.post("/notes/<note_id>")
+def note_update_form(note_id: str):  # type: ignore[no-untyped-def]
+    return _save(note_id)
+
+
+def _remove(note_id: str):  # type: ignore[no-untyped-def]
+    try:
+        with get_database().transaction() as session:
+            note = notes.delete(session, caller(), note_id)
+            removed = notes.view_model(note, caller())
+    except AnnotationError as error:
+        return _refusal(error)
+    if request.htmx:
+        return render_template("_partials/note_deleted.html", n=removed)
+    return _back(None if removed["target_kind"] == "source" else _record_url(removed["target_kind"], removed["target_id"]))
+
+
+@bp.delete("/notes/<note_id>")
+def note_delete(note_id: str):  # type: ignore[no-untyped-def]
+    return _remove(note_id)
+
+
+@bp.post("/notes/<note_id>/delete")
+def note_delete_form(note_id: str):  # type: ignore[no-untyped-def]
+    return _remove(note_id)
+
+
+@bp.post("/notes/<note_id>/restore")
+def note_restore(note_id: str):  # type: ignore[no-untyped-def]
+    try:
+        with get_database().transaction() as session:
+            restored = notes.view_model(notes.restore(session, caller(), note_id), caller())
+    except AnnotationError as error:
+        return _refusal(error)
+    if request.htmx:
+        return render_template("_partials/note.html", n=restored)
+    return _back(None if restored["target_kind"] == "source" else _record_url(restored["target_kind"], restored["target_id"]), restored)
+
+
+@bp.get("/notes/<note_id>/history")
+def note_history(note_id: str):  # type: ignore[no-untyped-def]
+    try:
+        revisions = notes.history(get_session(), caller(), note_id)
+    except AnnotationError as error:
+        return _refusal(error)
+    rows = [{"version": r.version, "action": r.action, "editor": r.editor_name,
+             "at": r.at.strftime("%Y-%m-%d %H:%M"), "body": json.loads(r.snapshot).get("body")} for r in revisions]
+    return render_template("_partials/note_history.html", note_id=note_id, revisions=rows)

@@ -1,0 +1,27 @@
+"""Downloads of the filtered network (SPEC §5 ``/export/graph.*``) for Gephi, Cytoscape and spreadsheets."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request, url_for
+
+from .. import get_session
+from ..services import exports, filters
+
+bp = Blueprint("exports", __name__, url_prefix="/export")
+
+
+@bp.get(f"/graph.<any({', '.join(exports.FORMATS)}):fmt>")
+def graph(fmt: str) -> Response:
+    session = get_session()
+    export = exports.export_graph(session, filters.parse(session, request.args), fmt)
+    response = Response(export.body, mimetype=export.media_type)
+    # The name is made of [A-Za-z0-9._-] only (see exports.filename), so plain quoting is safe.
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@bp.app_template_global()
+def export_url(fmt: str) -> str:
+    """The download link for the current page's filters (the other view state is left out)."""
+    args = {k: ",".join(request.args.getlist(k)) for k in filters.PARAMETERS if request.args.get(k)}
+    return url_for("exports.graph", fmt=fmt, **args)
