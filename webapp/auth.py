@@ -164,6 +164,8 @@ def _authenticate_request() -> None:
             raise APIError(401, "invalid_token", "The API token is unknown or has been revoked.",
                            headers=BEARER_CHALLENGE)
         return  # not cookie-borne, so there is nothing to forge: no CSRF check
+    if request.path.startswith("/api/") and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return  # no cookie, no session to ride on: the view answers 401 to a write
     if current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect(apply_exemptions=True)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import json
 
 import click
 from flask import Flask
@@ -20,6 +23,7 @@ from .datasets.loader import DatasetInvalid, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
 from .services import accounts
+from .services import annotations as notes_service
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
 users_cli = AppGroup("users", help="Manage accounts and their API tokens.")
@@ -101,8 +105,11 @@ def load_command(directory: Path) -> None:
 @with_appcontext
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--dataset", "dataset_id", help="Export only this dataset (default: every dataset).")
-def export_command(directory: Path, dataset_id: str | None) -> None:
-    """Write datasets back out in the seeds/ format, one sub-directory per dataset."""
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="The site's address, for the annotations' ids and targets.")
+def export_command(directory: Path, dataset_id: str | None, base_url: str) -> None:
+    """Write datasets back out in the seeds/ format, one sub-directory per dataset, and every
+    annotation (private and deleted ones too, with their history) to annotations.jsonld."""
     _require_schema()
     with get_database().session() as session:
         ids = [dataset_id] if dataset_id else list(session.scalars(select(Dataset.id).order_by(Dataset.id)))
@@ -114,6 +121,30 @@ def export_command(directory: Path, dataset_id: str | None) -> None:
             except UnknownDataset:
                 raise click.ClickException(f"no dataset '{ident}'") from None
             click.echo(f"{directory / ident}: {len(written)} files")
+        collection = notes_service.export(session, base_url.rstrip("/"))
+    target = directory / "annotations.jsonld"
+    target.write_text(json.dumps(collection, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    click.echo(f"{target}: {collection['total']} annotations")
+
+
+@click.command("import-annotations")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def import_annotations_command(file: Path) -> None:
+    """Add the annotations of an export (annotations.jsonld); notes already here are never overwritten."""
+    _require_schema()
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{file}: not valid JSON ({error})") from None
+    try:
+        with get_database().transaction() as session:
+            report = notes_service.import_collection(session, data)
+    except notes_service.AnnotationError as error:
+        raise click.ClickException(f"{file}: {error.message} — nothing was imported") from None
+    click.echo(f"{file}: {report.created} added, {report.unchanged} already here")
+    for note_id in report.kept:
+        click.echo(f"kept the existing note {note_id}: the file's different version was not imported", err=True)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -242,5 +273,5 @@ def users_revoke_token(token_id: int) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
-    for command in (validate_command, load_command, export_command):
+    for command in (validate_command, load_command, export_command, import_annotations_command):
         app.cli.add_command(command)

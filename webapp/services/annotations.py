@@ -30,6 +30,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -686,6 +687,9 @@ def import_collection(session: Session, data: Any) -> ImportReport:
             ))
         session.add(note)
         session.flush()
+        # The ORM numbers versions from 1 on INSERT; keep the file's version (a Core UPDATE is not versioned).
+        session.execute(sql_update(Annotation).where(Annotation.id == note_id).values(version=version))
+        session.expire(note, ["version"])
         report.created += 1
     return report
 
