@@ -99,6 +99,10 @@ def load_command(directory: Path) -> None:
         _print_problems(error.problems)
         raise click.ClickException(f"{len(error.problems)} problem(s): nothing was loaded") from None
     click.echo(report.summary())
+    with get_database().session() as session:
+        orphans = notes_service.orphaned_count(session)
+    if orphans:
+        click.echo(f"{orphans} note(s) have lost their target and are kept as orphaned: see /notes?orphaned=1")
 
 
 @click.command("export")

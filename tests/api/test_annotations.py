@@ -224,7 +224,7 @@ def test_cli_export_includes_annotations_and_import_reads_them(client, editor, r
     assert result.exit_code != 0 and "nothing was imported" in result.output
 
 
-def test_a_reload_keeps_every_note_and_marks_the_orphans(client, editor, app, river_pact, tmp_path):
+def test_a_reload_keeps_every_note_and_marks_the_orphans(client, editor, app, river_pact, tmp_path, runner):
     notes = {
         "actor": post(client, editor, {"text": "on upland", "target": "/actors/upland"}),
         "event": post(client, editor, {"text": "on the war", "target": "/events/border-war"}),
@@ -250,8 +250,9 @@ def test_a_reload_keeps_every_note_and_marks_the_orphans(client, editor, app, ri
     war = relations.index("- source: upland\n  target: lowland\n  type: hostility")
     relations = relations[:war] + relations[relations.index("- source: dana-vale"):]
     (changed / "relations.yaml").write_text(relations, encoding="utf-8")
-    with app.extensions["database"].transaction() as session:
-        load_directory(session, changed)
+    result = runner.invoke(args=["load", str(changed)])
+    assert result.exit_code == 0, result.output
+    assert "2 note(s) have lost their target and are kept as orphaned" in result.output
     # Reloading the untouched seed does not touch notes either.
     with app.extensions["database"].transaction() as session:
         load_directory(session, SEED_DIR)
@@ -272,3 +273,8 @@ def test_a_reload_keeps_every_note_and_marks_the_orphans(client, editor, app, ri
     reader = client.get("/sources/lowland-courier-2019").get_data(as_text=True)
     assert "on the old war" in reader and "this quote is no longer in the source" in reader
     assert 'data-testid="noted"' in reader  # the moved note is still highlighted in the text
+
+    # The notes page lists the orphans, including the one whose event has no page any more.
+    orphans = client.get("/notes?orphaned=1").get_data(as_text=True)
+    assert "on the war" in orphans and "Event “border-war” (no longer in the data)" in orphans
+    assert "on the old war" in orphans and "on upland" not in orphans

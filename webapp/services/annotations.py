@@ -714,3 +714,48 @@ def view_models(session: Session, caller: Caller, found: Iterable[Annotation]) -
     found = list(found)
     where = anchors(session, found)
     return [view_model(note, caller, where[note.id]) for note in found]
+
+
+def _target_labels(session: Session, found: list[Annotation]) -> dict[tuple[str, str], str]:
+    wanted: dict[str, set[str]] = {}
+    for note in found:
+        wanted.setdefault(note.target_kind, set()).add(note.target_id)
+    labels: dict[tuple[str, str], str] = {}
+    if wanted.get("actor"):
+        for ident, name in session.execute(select(Actor.id, Actor.name).where(Actor.id.in_(wanted["actor"]))):
+            labels[("actor", ident)] = name
+    if wanted.get("event"):
+        for ident, title in session.execute(select(Event.id, Event.title).where(Event.id.in_(wanted["event"]))):
+            labels[("event", ident)] = title
+    if wanted.get("source"):
+        for ident, title in session.execute(select(Source.id, Source.title).where(Source.id.in_(wanted["source"]))):
+            labels[("source", ident)] = title
+    if wanted.get("relation"):
+        names = dict(session.execute(select(Actor.id, Actor.name)).all())
+        rows = session.execute(select(Relation.id, Relation.source_id, Relation.type, Relation.target_id)
+                               .where(Relation.id.in_(wanted["relation"])))
+        for ident, a, kind, b in rows:
+            labels[("relation", ident)] = f"{names.get(a, a)} — {kind.replace('_', ' ')} — {names.get(b, b)}"
+    return labels
+
+
+def index(session: Session, caller: Caller, *, tag: str | None = None, orphaned: bool = False) -> list[dict[str, Any]]:
+    """Every note the caller may see, newest first, each with what it is about (orphans included)."""
+    query = visible_query(caller).order_by(None).order_by(Annotation.modified.desc(), Annotation.id)
+    if tag:
+        query = query.where(Annotation.id.in_(select(AnnotationTag.annotation_id).where(AnnotationTag.tag == tag)))
+    found = list(session.scalars(query))
+    labels = _target_labels(session, found)
+    rows = []
+    for view in view_models(session, caller, found):
+        if orphaned and view["anchor"] != "orphaned":
+            continue
+        view["target_label"] = labels.get((view["target_kind"], view["target_id"]))
+        rows.append(view)
+    return rows
+
+
+def orphaned_count(session: Session) -> int:
+    """How many live notes (any author) have lost their target: for reports after a dataset load."""
+    found = list(session.scalars(select(Annotation).where(Annotation.deleted_at.is_(None))))
+    return sum(1 for anchor in anchors(session, found).values() if anchor.status == "orphaned")

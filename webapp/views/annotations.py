@@ -368,3 +368,12 @@ def note_history(note_id: str):  # type: ignore[no-untyped-def]
     rows = [{"version": r.version, "action": r.action, "editor": r.editor_name,
              "at": r.at.strftime("%Y-%m-%d %H:%M"), "body": json.loads(r.snapshot).get("body")} for r in revisions]
     return render_template("_partials/note_history.html", note_id=note_id, revisions=rows)
+
+
+@bp.get("/notes")
+def notes_index():  # type: ignore[no-untyped-def]
+    """Every note you may see — including orphans whose target a reload removed."""
+    tag = request.args.get("tag") or None
+    orphaned = request.args.get("orphaned") in ("1", "true", "yes")
+    rows = notes.index(get_session(), caller(), tag=tag, orphaned=orphaned)
+    return render_template("notes_index.html", rows=rows, tag=tag, orphaned=orphaned, caller=caller())
