@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import get_session
 from ..services import analysis, explorer as explorer_service, filters, network
@@ -13,6 +13,9 @@ bp = Blueprint("analysis", __name__)
 
 @bp.get("/analysis")
 def page():  # type: ignore[no-untyped-def]
+    if request.args.get("q"):
+        # The filter bar's actor search selects an actor: that is the explorer's job.
+        return redirect(url_for("explorer.index", **request.args))
     session = get_session()
     view = filters.parse(session, request.args)
     comparison = analysis.parse_comparison(request.args)
