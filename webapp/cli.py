@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import json
 
 import click
 from flask import Flask
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import get_database, migrate
+from .datasets import importer
 from .datasets.exporter import UnknownDataset, export_dataset
 from .datasets.loader import DatasetInvalid, load_directory
 from .datasets.reader import read_dataset
@@ -151,6 +150,62 @@ def import_annotations_command(file: Path) -> None:
         click.echo(f"kept the existing note {note_id}: the file's different version was not imported", err=True)
 
 
+def _checked(check: Callable[[str], str]) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """A click callback that turns a checker's ValueError into a bad-option error."""
+    def callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return callback
+
+
+@click.command("import-source")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--dataset", "dataset_id", required=True, help="The loaded dataset that gets the article.")
+@click.option("--id", "source_id", callback=_checked(importer.check_id),
+              help="The source id (default: the front matter's, else the file name as a slug).")
+@click.option("--title", help="The article's title (default: the front matter's, or the page's <title>/<h1>).")
+@click.option("--publisher", help="Who published it.")
+@click.option("--author", help="Who wrote it.")
+@click.option("--url", help="Where it was published.")
+@click.option("--published", callback=_checked(importer.check_date),
+              help="Publication date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--language", help="Language of the text (default: en).")
+@click.option("--replace", is_flag=True,
+              help="Replace the dataset's source with this id; refused if a passage cited as evidence would be lost.")
+def import_source_command(
+    file: Path, dataset_id: str, source_id: str | None, replace: bool, **metadata: str | None
+) -> None:
+    """Add an article (.md with front matter, .txt or .html) to a dataset; list the known actors it mentions.
+
+    The options give or override the file's own metadata. Nothing is written if anything is wrong."""
+    _require_schema()
+    overrides = {key: value for key, value in {"id": source_id, **metadata}.items() if value is not None}
+    try:
+        with get_database().transaction() as session:
+            report = importer.import_source(session, file, dataset_id, overrides=overrides, replace=replace)
+    except importer.ImportRefused as error:
+        _print_problems(error.problems)
+        raise click.ClickException(f"{error.reason}: nothing was imported") from None
+    click.echo(report.summary())
+    if not report.mentions:
+        click.echo(f"it mentions none of the actors of dataset '{dataset_id}'")
+    else:
+        click.echo(f"it mentions {len(report.mentions)} actor(s) of dataset '{dataset_id}':")
+    for actor in report.mentions:
+        click.echo(f"  {actor.name} [{actor.actor_id}]: {actor.count} mention(s), "
+                   f"first in paragraph {actor.paragraph}: “{actor.sentence}”")
+    if report.replaced and report.changed:
+        with get_database().session() as session:
+            orphans = notes_service.orphaned_count(session)
+        if orphans:
+            click.echo(f"{orphans} note(s) have lost their target and are kept as orphaned: see /notes?orphaned=1")
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -277,5 +332,6 @@ def users_revoke_token(token_id: int) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
-    for command in (validate_command, load_command, export_command, import_annotations_command):
+    for command in (validate_command, load_command, export_command, import_annotations_command,
+                    import_source_command):
         app.cli.add_command(command)

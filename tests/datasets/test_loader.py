@@ -142,7 +142,7 @@ def test_export_round_trip_is_lossless(runner, session, tmp_path):
     assert runner.invoke(args=["export", str(second)]).exit_code == 0
     comparison = filecmp.dircmp(first, second)
     files = [p.relative_to(first) for p in first.rglob("*") if p.is_file()]
-    assert len(files) == 10
+    assert len(files) == 11  # two datasets' files, and annotations.jsonld
     for relative in files:
         assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
     assert not comparison.left_only and not comparison.right_only

@@ -22,6 +22,7 @@ ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,98}[a-z0-9])?$")
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,98}$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{3}$")
+SOURCE_FIELDS = frozenset({"id", "title", "publisher", "author", "url", "published", "inferred", "language"})
 
 
 @dataclass(frozen=True, order=True)
@@ -144,7 +145,8 @@ class DatasetSpec:
 class _Item:
     """One mapping of a file under validation: typed field access that records problems."""
 
-    def __init__(self, reader: _Reader, file: str, data: yamlio.Mapping, what: str, allowed: set[str]) -> None:
+    def __init__(self, reader: _Reader, file: str, data: yamlio.Mapping, what: str,
+                 allowed: set[str] | frozenset[str]) -> None:
         self.reader, self.file, self.data, self.what = reader, file, data, what
         for key in data:
             if key not in allowed:
@@ -392,32 +394,51 @@ def _read_sources(reader: _Reader, spec: DatasetSpec) -> None:
         if not isinstance(data, dict):
             reader.problem(file, 1, "the front matter must be a mapping with title, publisher, published")
             continue
-        item = _Item(
-            reader, file, data, "a source",
-            {"id", "title", "publisher", "author", "url", "published", "inferred", "language"},
-        )
-        source_id = item.ident("id", required=False) or path.stem
-        if not ID_PATTERN.match(source_id):
-            reader.problem(file, 1, f"source id {source_id!r} (from the file name) is not a valid id")
+        source_id, source = _read_source(reader, file, data, body, default_id=path.stem, filename=path.name)
+        if source_id is None:
             continue
-        title = item.text("title", required=True)
-        published = item.date("published")
-        if not body.strip():
-            reader.problem(file, data.line, "the source has no text after its front matter")
-        if _claim(seen, reader, "source", source_id, file, item.data.line_of("id")) and title:
-            spec.locations[("source", source_id)] = (file, item.data.line_of("id"))
-            spec.sources.append(SourceSpec(
-                id=source_id,
-                filename=path.name,
-                title=title,
-                publisher=item.text("publisher"),
-                author=item.text("author"),
-                url=item.text("url"),
-                published=published,
-                published_inferred=item.text("inferred"),
-                language=item.text("language", default="en") or "en",
-                text=body,
-            ))
+        if _claim(seen, reader, "source", source_id, file, data.line_of("id")) and source:
+            spec.locations[("source", source_id)] = (file, data.line_of("id"))
+            spec.sources.append(source)
+
+
+def _read_source(
+    reader: _Reader, file: str, data: yamlio.Mapping, body: str, *, default_id: str, filename: str
+) -> tuple[str | None, SourceSpec | None]:
+    """One source's front matter and text: its id (None if unusable) and its spec (None if incomplete)."""
+    item = _Item(reader, file, data, "a source", SOURCE_FIELDS)
+    source_id = item.ident("id", required=False) or default_id
+    if not ID_PATTERN.match(source_id):
+        reader.problem(file, 1, f"source id {source_id!r} (from the file name) is not a valid id")
+        return None, None
+    title = item.text("title", required=True)
+    published = item.date("published")
+    if not body.strip():
+        reader.problem(file, data.line, "the source has no text after its front matter")
+    if not title:
+        return source_id, None
+    return source_id, SourceSpec(
+        id=source_id,
+        filename=filename,
+        title=title,
+        publisher=item.text("publisher"),
+        author=item.text("author"),
+        url=item.text("url"),
+        published=published,
+        published_inferred=item.text("inferred"),
+        language=item.text("language", default="en") or "en",
+        text=body,
+    )
+
+
+def read_source(
+    file: str, data: yamlio.Mapping, body: str, *, default_id: str, filename: str
+) -> tuple[SourceSpec | None, list[Problem]]:
+    """Check one source by the rules of a dataset's sources/*.md; the spec is None if there is any problem."""
+    reader = _Reader(Path(file).parent)
+    _source_id, source = _read_source(reader, file, data, body, default_id=default_id, filename=filename)
+    reader.problems.sort()
+    return (None if reader.problems else source), reader.problems
 
 
 def _read_actors(reader: _Reader, spec: DatasetSpec, bloc_ids: set[str]) -> set[str]:

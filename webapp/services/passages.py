@@ -31,12 +31,17 @@ class Segment:
     notes: list[str] = field(default_factory=list)  # users' notes on text that covers this run
 
 
-def actor_names(session: Session) -> dict[str, str]:
-    """Every name and alias of every actor → the actor's id (longest names win on overlap)."""
+def actor_names(session: Session, dataset_id: str | None = None) -> dict[str, str]:
+    """Every name and alias of every actor (or of one dataset's) → the actor's id (longest names win on overlap)."""
+    actors = select(Actor.id, Actor.name)
+    aliases = select(ActorAlias.actor_id, ActorAlias.name)
+    if dataset_id is not None:
+        actors = actors.where(Actor.dataset_id == dataset_id)
+        aliases = aliases.join(Actor).where(Actor.dataset_id == dataset_id)
     names: dict[str, str] = {}
-    for actor_id, name in session.execute(select(Actor.id, Actor.name)):
+    for actor_id, name in session.execute(actors):
         names.setdefault(name, actor_id)
-    for actor_id, alias in session.execute(select(ActorAlias.actor_id, ActorAlias.name)):
+    for actor_id, alias in session.execute(aliases):
         names.setdefault(alias, actor_id)
     return names
 
