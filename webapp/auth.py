@@ -102,9 +102,15 @@ def _load_from_token(_request: Any) -> SignedInUser | None:
     token = bearer_token()
     if not token:
         return None
-    with get_database().transaction() as session:
-        user = accounts.user_for_token(session, token)
-        return SignedInUser(user, by_token=True) if user else None
+    # Read first: most requests only look the token up, and on SQLite a write
+    # transaction would queue every one of them behind the writers.
+    row = accounts.find_token(get_session(), token)
+    if row is None:
+        return None
+    if accounts.token_due_for_touch(row):
+        with get_database().transaction() as session:
+            accounts.user_for_token(session, token)  # notes when it was used
+    return SignedInUser(row.user, by_token=True)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -269,15 +269,28 @@ def revoke_token(session: Session, token_id: int) -> tuple[ApiToken, bool]:
     return row, was_active
 
 
-def user_for_token(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
-    """The user an API token belongs to, or None if it is unknown or revoked; notes when it was used."""
+def find_token(session: Session, token: str) -> ApiToken | None:
+    """A live (known, not revoked) API token; reading only."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
     if row is None or row.revoked_at is not None:
         return None
+    return row
+
+
+def token_due_for_touch(row: ApiToken, now: dt.datetime | None = None) -> bool:
+    """Whether ``last_used`` is stale enough to be written again (at most once a minute)."""
+    return row.last_used is None or (now or utcnow()) - as_utc(row.last_used) >= TOKEN_TOUCH_INTERVAL
+
+
+def user_for_token(session: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """The user an API token belongs to, or None if it is unknown or revoked; notes when it was used."""
+    row = find_token(session, token)
+    if row is None:
+        return None
     now = now or utcnow()
-    if row.last_used is None or now - as_utc(row.last_used) >= TOKEN_TOUCH_INTERVAL:
+    if token_due_for_touch(row, now):
         row.last_used = now
         session.flush()
     return row.user

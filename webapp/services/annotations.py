@@ -462,8 +462,10 @@ def _snapshot(note: Annotation) -> str:
 
 def _record(session: Session, note: Annotation, caller: Caller, action: str, now: dt.datetime) -> None:
     session.flush()  # the UPDATE runs here, guarded by the version it read
-    note.revisions.append(AnnotationRevision(
-        version=note.version, action=action, editor_name=caller.name or "?", at=now, snapshot=_snapshot(note),
+    # Added to the session, not to ``note.revisions``: that would load the whole history on every edit.
+    session.add(AnnotationRevision(
+        annotation_id=note.id, version=note.version, action=action, editor_name=caller.name or "?", at=now,
+        snapshot=_snapshot(note),
     ))
 
 
