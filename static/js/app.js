@@ -395,8 +395,10 @@
     pendingSelection = currentSelection();
     if (!pendingSelection) { button.hidden = true; return; }
     button.hidden = false;
+    // Measured now, against the margin: both move together if the page scrolls before "Annotate".
     var margin = document.getElementById("reader-margin").getBoundingClientRect();
-    button.style.top = Math.max(0, pendingSelection.rect.top - margin.top) + "px";
+    pendingSelection.top = Math.max(0, pendingSelection.rect.top - margin.top);
+    button.style.top = pendingSelection.top + "px";
   }
 
   function openAnnotateForm() {
@@ -406,8 +408,7 @@
     form.querySelector("[name=start]").value = pendingSelection.start;
     form.querySelector("[name=end]").value = pendingSelection.end;
     form.querySelector("[data-testid=annotate-quote]").textContent = "“" + pendingSelection.exact + "”";
-    var margin = document.getElementById("reader-margin").getBoundingClientRect();
-    form.style.top = Math.max(0, pendingSelection.rect.top - margin.top) + "px";
+    form.style.top = pendingSelection.top + "px";
     form.hidden = false;
     document.getElementById("annotate-button").hidden = true;
     form.querySelector("textarea").focus();

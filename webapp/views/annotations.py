@@ -267,7 +267,9 @@ def note_create():  # type: ignore[no-untyped-def]
     except AnnotationError as error:
         return _refusal(error)
     if request.htmx and kind in ("actor", "relation", "event"):
-        return _notes_section(get_session(), kind, ident)
+        # A fresh session: on SQLite the request's own began its snapshot (loading the user) before the write.
+        with get_database().session() as fresh:
+            return _notes_section(fresh, kind, ident)
     return _back(request.form.get("next"), created)
 
 
@@ -290,6 +292,13 @@ def note_edit(note_id: str):  # type: ignore[no-untyped-def]
     return render_template("note_edit_page.html", n=n, back_url=back)
 
 
+def _last_editor(note_id: str) -> str | None:
+    """Who saved the note's current version (its creator is not necessarily the one)."""
+    with get_database().session() as fresh:
+        revisions = notes.history(fresh, caller(), note_id)
+        return revisions[-1].editor_name if revisions else None
+
+
 def _save(note_id: str):  # type: ignore[no-untyped-def]
     values = _draft_values(request.form)
     try:
@@ -299,7 +308,8 @@ def _save(note_id: str):  # type: ignore[no-untyped-def]
     except Conflict:
         current = current_note(note_id)[1]
         back = _record_url(current["target_kind"], current["target_id"])
-        page = render_template("_partials/note_conflict.html", n=current, draft=values, caller=caller(), back_url=back)
+        page = render_template("_partials/note_conflict.html", n=current, draft=values, caller=caller(), back_url=back,
+                               saved_by=_last_editor(note_id))
         if not request.htmx:
             page = render_template("note_edit_page.html", conflict=page, n=current, back_url=back)
         return page, 409
