@@ -140,7 +140,7 @@ def test_annotate_a_sentence_see_it_beside_its_words_and_in_the_panel_edit_it_an
     form.get_by_test_id("annotate-submit").click()
 
     # Back in the reader, the note is in the margin, level with the words it is about.
-    expect(page).to_have_url(re.compile(rf"{READER}#note-[0-9a-f-]+$"))
+    expect(page).to_have_url(re.compile(rf"{READER}\?note=[0-9a-f-]+#note-[0-9a-f-]+$"))
     note_id = page.url.rsplit("#note-", 1)[1]
     margin_note = page.locator(f"#margin-notes #note-{note_id}")
     expect(margin_note.get_by_test_id("note-body")).to_have_text(
@@ -186,6 +186,28 @@ def test_annotate_a_sentence_see_it_beside_its_words_and_in_the_panel_edit_it_an
     page.goto(READER)
     expect(page.locator(f"#margin-notes #note-{note_id}").get_by_test_id("note-body")).to_contain_text(
         "the government said nothing that day")
+
+
+def test_a_refused_note_keeps_the_text_and_says_why(page, people):
+    editor = people("editor")
+    log_in(page, editor, READER)
+    assert page.evaluate(SELECT_TEXT, SENTENCE) is not None
+    page.get_by_test_id("annotate-button").click()
+    form = page.get_by_test_id("annotate-form")
+    form.locator("textarea").fill("My careful note.")
+    form.get_by_test_id("note-tags-input").fill(", ".join(f"t{i}" for i in range(21)))
+    form.get_by_test_id("annotate-submit").click()
+    expect(form.get_by_test_id("note-error")).to_contain_text("at most 20 tags")
+    allow_http_errors(page, 422)
+    expect(form.locator("textarea")).to_have_value("My careful note.")
+    expect(form.get_by_test_id("annotate-quote")).to_have_text(f"“{SENTENCE}”")
+    # Fixing the tags saves the note on the same words.
+    form.get_by_test_id("note-tags-input").fill("joc")
+    form.get_by_test_id("annotate-submit").click()
+    expect(page).to_have_url(re.compile(r"#note-[0-9a-f-]+$"))
+    note_id = page.url.rsplit("#note-", 1)[1]
+    noted = page.locator(f'[data-testid=article-text] .noted[data-notes~="{note_id}"]')
+    assert "".join(noted.all_text_contents()) == SENTENCE
 
 
 def test_cancel_hides_the_annotate_form_and_a_selection_outside_the_article_offers_nothing(page, people):

@@ -451,6 +451,12 @@ def history(session: Session, caller: Caller, note_id: str) -> list[AnnotationRe
 
 # --- Writing --------------------------------------------------------------------
 
+def revision_data(revisions: Iterable[AnnotationRevision]) -> list[dict[str, Any]]:
+    """Revisions as the API, the export and the history view show them."""
+    return [{"version": r.version, "action": r.action, "editor": r.editor_name, "at": _iso(r.at),
+             "snapshot": json.loads(r.snapshot)} for r in revisions]
+
+
 def _snapshot(note: Annotation) -> str:
     return json.dumps({
         "body": note.body, "tags": [t.tag for t in note.tags], "visibility": note.visibility,
@@ -618,11 +624,7 @@ def export(session: Session, base: str, caller: Caller | None = None) -> dict[st
     items = []
     for note in session.scalars(query):
         item = to_jsonld(note, base, context_=False)
-        item["revisions"] = [
-            {"version": r.version, "action": r.action, "editor": r.editor_name, "at": _iso(r.at),
-             "snapshot": json.loads(r.snapshot)}
-            for r in note.revisions
-        ]
+        item["revisions"] = revision_data(note.revisions)
         items.append(item)
     return {"@context": CONTEXT, "type": "AnnotationCollection", "total": len(items), "items": items}
 

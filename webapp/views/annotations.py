@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,9 @@ from .. import get_database, get_session
 from ..errors import APIError
 from ..jsonio import json_response
 from ..services import annotations as notes
+from ..services import explorer as explorer_service
 from ..services.annotations import AnnotationError, Caller, Conflict
+from ..services.filters import ViewFilter
 
 bp = Blueprint("annotations", __name__)
 
@@ -160,10 +162,7 @@ def api_history(note_id: str):  # type: ignore[no-untyped-def]
         revisions = notes.history(get_session(), caller(), note_id)
     except AnnotationError as error:
         raise _api_error(error) from None
-    return json_response({"revisions": [
-        {"version": r.version, "action": r.action, "editor": r.editor_name, "at": notes._iso(r.at),
-         "snapshot": json.loads(r.snapshot)} for r in revisions
-    ]})
+    return json_response({"revisions": notes.revision_data(revisions)})
 
 
 @bp.get("/export/annotations.jsonld")
@@ -218,15 +217,11 @@ def _draft_values(form: Any) -> dict[str, Any]:
             "visibility": form.get("visibility", "shared")}
 
 
-def _back(next_url: str | None, note: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    from flask import redirect
-
-    from ..auth import safe_next
-
-    target = safe_next(next_url) or safe_next(request.form.get("next")) or url_for("explorer.index")
-    if note is not None and note["target_kind"] == "source":
-        target = url_for("explorer.source", source_id=note["target_id"]) + f"#note-{note['id']}"
-    return redirect(target, 303)
+def _place(note: dict[str, Any]) -> str:
+    """Where a note is shown: the reader at its words, or its record's page."""
+    if note["target_kind"] == "source":
+        return url_for("explorer.source", source_id=note["target_id"]) + f"#note-{note['id']}"
+    return _record_url(note["target_kind"], note["target_id"])
 
 
 def _record_url(kind: str, ident: str) -> str:
@@ -234,9 +229,6 @@ def _record_url(kind: str, ident: str) -> str:
 
 
 def _notes_section(session: Session, kind: str, ident: str, **extra: Any) -> str:
-    from ..services import explorer as explorer_service
-    from ..services.filters import ViewFilter
-
     panel = explorer_service.panel(session, kind, ident, ViewFilter(), caller())
     return render_template("_partials/notes.html", notes=panel["notes"], caller=caller(), target_kind=kind,
                            target_id=ident, next_url=_record_url(kind, ident), **extra)
@@ -248,9 +240,14 @@ def _refusal(error: AnnotationError):  # type: ignore[no-untyped-def]
     raise APIError(error.status, error.code, error.message, {"field": error.field} if error.field else {})
 
 
-def _one(session: Session, note_id: str, *, deleted: bool = False) -> dict[str, Any]:
-    note = notes._load(session, caller(), note_id, deleted=deleted)
+def _shown(session: Session, note: notes.Annotation) -> dict[str, Any]:
+    """A note as the page shows it, anchor included (so an orphan stays marked after a save)."""
     return notes.view_models(session, caller(), [note])[0]
+
+
+def _changed(note: dict[str, Any], fragment: str):  # type: ignore[no-untyped-def]
+    """The changed component for htmx; for a plain form post, back to where the note is shown."""
+    return render_template(fragment, n=note) if request.htmx else redirect(_place(note), 303)
 
 
 @bp.post("/notes")
@@ -258,38 +255,46 @@ def note_create():  # type: ignore[no-untyped-def]
     kind, ident = request.form.get("target_kind", ""), request.form.get("target_id", "")
     try:
         with get_database().transaction() as session:
-            note = notes.create(session, caller(), _form_draft(with_target=True))
-            created = notes.view_model(note, caller())
+            created = _shown(session, notes.create(session, caller(), _form_draft(with_target=True)))
     except notes.Invalid as error:
-        if not request.htmx or kind not in ("actor", "relation", "event"):
-            raise APIError(400, error.code, error.message) from None
-        return _notes_section(get_session(), kind, ident, draft=_draft_values(request.form), error=error.message), 422
+        values = _draft_values(request.form)
+        if request.htmx and kind == "source":
+            # The reader's Annotate form keeps its place and the user's text, with the reason.
+            return render_template("_partials/annotate_fields.html", source_id=ident, draft=values,
+                                   selection=request.form, error=error.message), 422
+        if request.htmx and kind in ("actor", "relation", "event"):
+            return _notes_section(get_session(), kind, ident, draft=values, error=error.message), 422
+        raise APIError(400, error.code, error.message) from None
     except AnnotationError as error:
         return _refusal(error)
-    if request.htmx and kind in ("actor", "relation", "event"):
+    if request.htmx and kind == "source":
+        # The article must be re-cut to underline the new note's words: reload the reader there.
+        # (``note=`` makes it a new URL: a change of #fragment alone would not reload the page.)
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("explorer.source", source_id=ident, note=created["id"]) + \
+            f"#note-{created['id']}"
+        return response
+    if request.htmx:
         # A fresh session: on SQLite the request's own began its snapshot (loading the user) before the write.
         with get_database().session() as fresh:
             return _notes_section(fresh, kind, ident)
-    return _back(request.form.get("next"), created)
+    return redirect(_place(created), 303)
 
 
 @bp.get("/notes/<note_id>")
 def note_show(note_id: str):  # type: ignore[no-untyped-def]
-    n = _one(get_session(), note_id)
-    if not request.htmx:
-        return _back(None if n["target_kind"] == "source" else _record_url(n["target_kind"], n["target_id"]), n)
-    return render_template("_partials/note.html", n=n)
+    session = get_session()
+    return _changed(_shown(session, notes.get(session, caller(), note_id)), "_partials/note.html")
 
 
 @bp.get("/notes/<note_id>/edit")
 def note_edit(note_id: str):  # type: ignore[no-untyped-def]
-    n = _one(get_session(), note_id)
+    session = get_session()
+    n = _shown(session, notes.get(session, caller(), note_id))
     if not n["can_change"]:
         raise APIError(403, "forbidden", "only the note's author or an admin can edit it")
-    back = _record_url(n["target_kind"], n["target_id"])
-    if request.htmx:
-        return render_template("_partials/note_edit.html", n=n, back_url=back)
-    return render_template("note_edit_page.html", n=n, back_url=back)
+    template = "_partials/note_edit.html" if request.htmx else "note_edit_page.html"
+    return render_template(template, n=n, back_url=_record_url(n["target_kind"], n["target_id"]))
 
 
 def _last_editor(note_id: str) -> str | None:
@@ -304,7 +309,7 @@ def _save(note_id: str):  # type: ignore[no-untyped-def]
     try:
         with get_database().transaction() as session:
             draft = _form_draft(with_target=False)
-            saved = notes.view_model(notes.update(session, caller(), note_id, draft, draft.version), caller())
+            saved = _shown(session, notes.update(session, caller(), note_id, draft, draft.version))
     except Conflict:
         current = current_note(note_id)[1]
         back = _record_url(current["target_kind"], current["target_id"])
@@ -320,9 +325,7 @@ def _save(note_id: str):  # type: ignore[no-untyped-def]
                                back_url=_record_url(n["target_kind"], n["target_id"])), 422
     except AnnotationError as error:
         return _refusal(error)
-    if request.htmx:
-        return render_template("_partials/note.html", n=saved)
-    return _back(None if saved["target_kind"] == "source" else _record_url(saved["target_kind"], saved["target_id"]), saved)
+    return _changed(saved, "_partials/note.html")
 
 
 @bp.put("/notes/<note_id>")
@@ -338,13 +341,10 @@ def note_update_form(note_id: str):  # type: ignore[no-untyped-def]
 def _remove(note_id: str):  # type: ignore[no-untyped-def]
     try:
         with get_database().transaction() as session:
-            note = notes.delete(session, caller(), note_id)
-            removed = notes.view_model(note, caller())
+            removed = _shown(session, notes.delete(session, caller(), note_id))
     except AnnotationError as error:
         return _refusal(error)
-    if request.htmx:
-        return render_template("_partials/note_deleted.html", n=removed)
-    return _back(None if removed["target_kind"] == "source" else _record_url(removed["target_kind"], removed["target_id"]))
+    return _changed(removed, "_partials/note_deleted.html")
 
 
 @bp.delete("/notes/<note_id>")
@@ -361,23 +361,19 @@ def note_delete_form(note_id: str):  # type: ignore[no-untyped-def]
 def note_restore(note_id: str):  # type: ignore[no-untyped-def]
     try:
         with get_database().transaction() as session:
-            restored = notes.view_model(notes.restore(session, caller(), note_id), caller())
+            restored = _shown(session, notes.restore(session, caller(), note_id))
     except AnnotationError as error:
         return _refusal(error)
-    if request.htmx:
-        return render_template("_partials/note.html", n=restored)
-    return _back(None if restored["target_kind"] == "source" else _record_url(restored["target_kind"], restored["target_id"]), restored)
+    return _changed(restored, "_partials/note.html")
 
 
 @bp.get("/notes/<note_id>/history")
 def note_history(note_id: str):  # type: ignore[no-untyped-def]
     try:
-        revisions = notes.history(get_session(), caller(), note_id)
+        revisions = notes.revision_data(notes.history(get_session(), caller(), note_id))
     except AnnotationError as error:
         return _refusal(error)
-    rows = [{"version": r.version, "action": r.action, "editor": r.editor_name,
-             "at": r.at.strftime("%Y-%m-%d %H:%M"), "body": json.loads(r.snapshot).get("body")} for r in revisions]
-    return render_template("_partials/note_history.html", note_id=note_id, revisions=rows)
+    return render_template("_partials/note_history.html", note_id=note_id, revisions=revisions)
 
 
 @bp.get("/notes")
