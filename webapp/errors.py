@@ -30,7 +30,8 @@ class APIError(Exception):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    # The API, and the JSON the explorer page fetches for itself.
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def _render(status: int, code: str, message: str, details: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]

@@ -119,7 +119,10 @@
     if (explorer) {
       jobs.push(fetch(explorer.url + filterQuery, { headers: { Accept: "application/json" } })
         .then(function (response) {
-          if (!response.ok) { return response.json().then(function (body) { throw new Error(body.error.message); }); }
+          if (!response.ok) {
+            return response.json().catch(function () { return { error: { message: "The network could not be loaded (" + response.status + ")." } }; })
+              .then(function (body) { throw new Error(body.error.message); });
+          }
           return response.json();
         })
         .then(function (data) {
@@ -146,6 +149,7 @@
   function showError(message) {
     var slot = panelSlot();
     if (!slot) { return; }
+    slot.querySelectorAll(".error-note").forEach(function (old) { old.remove(); });
     var box = document.createElement("p");
     box.className = "error-note";
     box.setAttribute("role", "alert");
@@ -382,8 +386,12 @@
     if (!article.contains(range.startContainer) || !article.contains(range.endContainer)) { return null; }
     var start = textOffset(article, range.startContainer, range.startOffset);
     var end = textOffset(article, range.endContainer, range.endOffset);
-    var exact = article.textContent.slice(start, end);
-    if (!exact.trim()) { return null; }
+    var text = article.textContent;
+    // A triple-click or a sloppy drag takes white space at the ends: the note is about the words.
+    while (start < end && /\s/.test(text.charAt(start))) { start += 1; }
+    while (end > start && /\s/.test(text.charAt(end - 1))) { end -= 1; }
+    var exact = text.slice(start, end);
+    if (!exact) { return null; }
     return { start: start, end: end, exact: exact, rect: range.getBoundingClientRect() };
   }
 

@@ -70,7 +70,8 @@ def test_a_text_note_keeps_quote_and_position_fixed_by_the_server(client, editor
     ({"text": "x", "target": "/actors/atlantis"}, "target", "no actor 'atlantis'"),
     ({"text": "x", "target": "/planets/mars"}, "target", "must name an actor"),
     ({"text": "x"}, "target", "'target' is required"),
-    ({"text": "  ", "target": "/actors/iraq"}, "body", "needs some text"),
+    ({"text": "  ", "target": "/actors/iraq"}, "body", "the note is empty"),
+    ({"text": "x", "target": "/actors/iraq", "tags": ["a,b"]}, "tags", "contains a comma"),
     ({"text": "x", "target": "/actors/iraq", "visibility": "public"}, "visibility", "private, shared"),
     ({"text": "x", "target": "/actors/iraq", "tags": ["t"] * 0 + [f"t{i}" for i in range(21)]}, "tags", "at most 20 tags"),
     ({"text": "x", "target": "/actors/iraq", "tags": ["x" * 51]}, "tags", "longer than 50"),
@@ -116,6 +117,19 @@ def test_a_stale_edit_gets_409_with_the_current_note_and_overwrites_nothing(clie
     revisions = client.get(f"{url}/history").get_json()["revisions"]
     assert [(r["version"], r["action"], r["snapshot"]["body"]) for r in revisions] == [
         (1, "create", "first"), (2, "update", "second"), (3, "update", "third")]
+
+
+def test_a_replace_that_leaves_out_visibility_and_tags_keeps_them(client, editor):
+    created = post(client, editor, {"text": "secret", "tags": ["x", "X", "y"], "visibility": "private",
+                                    "target": "/actors/iran"})
+    assert created.get_json()["tags"] == ["x", "y"]  # one tag per spelling, whatever its case
+    url = f"/api/annotations/{note_id(created)}"
+    edited = client.put(url, json={"text": "secret v2"}, headers={**editor, "If-Match": '"1"'}).get_json()
+    assert edited["visibility"] == "private" and edited["tags"] == ["x", "y"]
+    assert client.get(url).status_code == 404  # still private: anonymous readers do not see it
+    shared = client.put(url, json={"text": "v3", "visibility": "shared", "tags": []},
+                        headers={**editor, "If-Match": '"2"'}).get_json()
+    assert shared["visibility"] == "shared" and shared["tags"] == []
 
 
 def test_delete_is_soft_and_restorable(client, editor):

@@ -333,12 +333,20 @@ def chart(points: list[dict[str, Any]], width: int = 320, height: int = 120) -> 
     left, right, top, bottom = 34, 34, 10, 26
     plotted = [p for p in points if p["share"] is not None]
     inner_w, inner_h = width - left - right, height - top - bottom
-    step = inner_w / max(len(plotted) - 1, 1)
+    # x is time: dates far apart are drawn far apart.
+    days = [PartialDate.parse(p["date"]).first.toordinal() for p in plotted]
+    span = (max(days) - min(days)) if days else 0
     marks = []
-    for i, point in enumerate(plotted):
-        x = left + (i * step if len(plotted) > 1 else inner_w / 2)
+    for point, day in zip(plotted, days):
+        x = left + ((day - days[0]) / span * inner_w if span else inner_w / 2)
         y = top + (1 - point["share"]) * inner_h
         marks.append({**point, "x": round(x, 1), "y": round(y, 1), "percent": round(point["share"] * 100)})
+    # Label the dates that have room, the latest first (close dates would print over each other).
+    labelled_x: list[float] = []
+    for mark in reversed(marks):
+        mark["label"] = all(abs(mark["x"] - x) >= 48 for x in labelled_x)
+        if mark["label"]:
+            labelled_x.append(mark["x"])
     return {
         "width": width, "height": height, "left": left, "top": top, "bottom": height - bottom,
         "right": width - right, "points": marks,

@@ -141,8 +141,10 @@ class Draft:
     """A note as a client asks for it, already checked for shape (not yet for its target)."""
 
     body: str
-    tags: list[str] = field(default_factory=list)
-    visibility: str = "shared"
+    # None: not given. A new note then has no tags and is shared; a replaced one keeps its own,
+    # so an edit that leaves them out can never make a private note public.
+    tags: list[str] | None = None
+    visibility: str | None = None
     target: Target | None = None
     version: int | None = None
 
@@ -217,10 +219,13 @@ def _tags(value: Any) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
         raise Invalid("'tags' must be a list of strings", "tags")
-    tags = list(dict.fromkeys(t.strip() for t in value if t.strip()))
+    # One tag per spelling, whatever its case (the first spelling wins).
+    tags = list({t.strip().casefold(): t.strip() for t in reversed(value) if t.strip()}.values())[::-1]
     if len(tags) > MAX_TAGS:
         raise Invalid(f"at most {MAX_TAGS} tags, not {len(tags)}", "tags")
     for tag in tags:
+        if "," in tag:
+            raise Invalid(f"tag {tag[:20]!r} contains a comma; give each tag on its own", "tags")
         if len(tag) > MAX_TAG_CHARS:
             raise Invalid(f"tag {tag[:20]!r}… is longer than {MAX_TAG_CHARS} characters", "tags")
     return tags
@@ -236,7 +241,7 @@ def parse_draft(data: Any, *, require_target: bool = True) -> Draft:
     if not isinstance(data, Mapping):
         raise Invalid("the request body must be a JSON object")
     text: Any = data.get("text")
-    tags = _tags(data.get("tags"))
+    tags = _tags(data.get("tags")) if "tags" in data else None
     bodies = data.get("body")
     if isinstance(bodies, Mapping):
         bodies = [bodies]
@@ -249,17 +254,17 @@ def parse_draft(data: Any, *, require_target: bool = True) -> Draft:
             if not isinstance(item.get("value"), str):
                 raise Invalid(f"'body[{index}].value' must be a string", f"body[{index}].value")
             if item.get("purpose") == "tagging":
-                tags = _tags(tags + [item["value"]])
+                tags = _tags((tags or []) + [item["value"]])
             elif text is None:
                 if item.get("format", "text/markdown") not in ("text/markdown", "text/plain"):
                     raise Invalid(f"'body[{index}].format' must be text/markdown", f"body[{index}].format")
                 text = item["value"]
     if not isinstance(text, str) or not text.strip():
-        raise Invalid("the note needs some text ('body' TextualBody value)", "body")
+        raise Invalid("the note is empty: write some text", "body")
     if len(text.encode()) > MAX_BODY_BYTES:
         raise Invalid(f"the note is {len(text.encode()):,} bytes; at most {MAX_BODY_BYTES:,} are allowed", "body")
-    visibility = data.get("visibility", "shared")
-    if visibility not in VISIBILITIES:
+    visibility = data.get("visibility")
+    if visibility is not None and visibility not in VISIBILITIES:
         raise Invalid(f"'visibility' must be one of {', '.join(VISIBILITIES)}", "visibility")
     target = parse_target(data["target"]) if data.get("target") is not None else None
     if target is None and require_target:
@@ -477,8 +482,10 @@ def _record(session: Session, note: Annotation, caller: Caller, action: str, now
 
 def _apply(note: Annotation, draft: Draft, target: Target | None) -> None:
     note.body = draft.body
-    note.visibility = draft.visibility
-    note.tags = [AnnotationTag(position=i, tag=tag) for i, tag in enumerate(draft.tags)]
+    if draft.visibility is not None:
+        note.visibility = draft.visibility
+    if draft.tags is not None:
+        note.tags = [AnnotationTag(position=i, tag=tag) for i, tag in enumerate(draft.tags)]
     if target is not None:
         note.target_kind, note.target_id = target.kind, target.id
         note.exact, note.prefix, note.suffix = target.exact, target.prefix, target.suffix
@@ -492,7 +499,7 @@ def create(session: Session, caller: Caller, draft: Draft) -> Annotation:
     target = _check_target(session, draft.target)
     now = utcnow()
     note = Annotation(id=str(uuid.uuid4()), creator_id=caller.id, creator_name=caller.name or "?",
-                      created=now, modified=now)
+                      created=now, modified=now, visibility="shared", tags=[])
     _apply(note, draft, target)
     session.add(note)
     _record(session, note, caller, "create", now)
@@ -661,8 +668,8 @@ def import_collection(session: Session, data: Any) -> ImportReport:
         version = draft.version or 1
         existing = session.get(Annotation, note_id)
         if existing is not None:
-            same = (existing.body == draft.body and [t.tag for t in existing.tags] == draft.tags
-                    and existing.version == version and existing.visibility == draft.visibility)
+            same = (existing.body == draft.body and [t.tag for t in existing.tags] == (draft.tags or [])
+                    and existing.version == version and existing.visibility == (draft.visibility or "shared"))
             if same:
                 report.unchanged += 1
             else:
@@ -674,7 +681,7 @@ def import_collection(session: Session, data: Any) -> ImportReport:
             created=_parse_time(item.get("created"), f"{where}.created"),
             modified=_parse_time(item.get("modified"), f"{where}.modified"),
             deleted_at=_parse_time(item["deleted"], f"{where}.deleted") if item.get("deleted") else None,
-            version=version,
+            version=version, visibility="shared", tags=[],
         )
         # Imported as written, even if the target is gone here: it will show as orphaned, not vanish.
         _apply(note, draft, draft.target)
