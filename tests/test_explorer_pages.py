@@ -93,3 +93,18 @@ def test_vis_network_is_served_from_pyvis_and_nothing_else(client):
         assert response.status_code == 200 and len(response.data) > 10_000
         response.close()  # file responses stream; close them (warnings are errors here)
     assert client.get("/vendor/vis-network/network.py").status_code == 404
+
+
+def test_a_relation_outside_the_chosen_date_says_so(client):
+    html = client.get("/?at=2010&select=relation:iraq-intelligence-sharing-iran").get_data(as_text=True)
+    assert 'data-testid="outside-view"' in html and "outside the date 2010" in html
+    inside = client.get("/?at=2015-10&select=relation:iraq-intelligence-sharing-iran").get_data(as_text=True)
+    assert 'data-testid="outside-view"' not in inside
+
+
+def test_the_summary_counts_relations_without_dates_when_a_date_is_chosen(client):
+    graph = client.get("/api/graph?at=2012").get_json()
+    undated = [e for e in graph["edges"] if not e["start"] and not e["end"]]
+    assert graph["meta"]["undated_count"] == len(undated) > 0
+    html = client.get("/?at=2012").get_data(as_text=True)
+    assert f'<span data-count="undated">{len(undated)}</span> without stated dates' in html

@@ -109,6 +109,11 @@
     if (!summary) { return; }
     summary.querySelector("[data-count=nodes]").textContent = meta.node_count;
     summary.querySelector("[data-count=edges]").textContent = meta.edge_count;
+    var undated = summary.querySelector("[data-undated]");
+    if (undated) {
+      undated.hidden = !(meta.filter && meta.filter.at && meta.undated_count);
+      undated.querySelector("[data-count=undated]").textContent = meta.undated_count;
+    }
   }
 
   /* Apply a whole view state in place: network, timeline, panel, URL. */
@@ -219,12 +224,15 @@
     var params = formParams(form);
     var search = params.get("q");
     params.delete("q");
+    var missing = null;
     if (search) {
       var match = findActor(search);
-      if (match) { params.set("select", "actor:" + match); }
-      else { showError("No actor is called “" + search + "”."); }
+      if (match) { params.set("select", "actor:" + match); } else { missing = search; }
     }
-    applyParams(params, true);
+    // After the update: reloading the panel would otherwise wipe the message at once.
+    applyParams(params, true).then(function () {
+      if (missing) { showError("No actor is called “" + missing + "”. Try a name or alias from the list."); }
+    });
   }
 
   function findActor(text) {

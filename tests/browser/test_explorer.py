@@ -175,6 +175,26 @@ def test_search_by_alias_selects_the_actor(page):
     expect(page.get_by_test_id("panel-title")).to_have_text("Islamic State")
 
 
+def test_searching_for_an_unknown_actor_says_so_and_keeps_the_selection(page):
+    page.goto("/?select=actor:iraq")
+    wait_for_network(page)
+    page.get_by_test_id("search").fill("Obama")
+    page.get_by_test_id("search").press("Enter")
+    expect(page.locator("#panel .error-note")).to_have_text(re.compile("No actor is called “Obama”"))
+    expect(page.get_by_test_id("panel-title")).to_have_text("Iraq")
+
+
+def test_an_impossible_date_in_the_date_box_gets_one_clear_message(page):
+    page.goto("/?select=actor:iraq")
+    wait_for_network(page)
+    for bad in ("2015-02-30", "2015-13"):
+        page.fill("#as-of-date", bad)
+        page.keyboard.press("Enter")
+    expect(page.locator("#panel .error-note")).to_have_text("'at': '2015-13' has no month 13")
+    expect(page.locator("#panel .error-note")).to_have_count(1)
+    page.problems.console_errors.clear()  # the refused requests are logged by Chromium as 400s
+
+
 def test_reader_highlights_link_back_and_passage_links_flash(page):
     page.goto("/?select=actor:iraq")
     wait_for_network(page)

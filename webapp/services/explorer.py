@@ -79,6 +79,9 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         involved = {ident}  # in its own panel, only the actor's own mentions are marked
     elif kind == "relation":
         record = records.relation_detail(session, ident)
+        # Opened by a link or a shared URL, a relation may lie outside the chosen date or filters.
+        outside = session.scalar(select(Relation.id).where(Relation.id == ident, *view.relation_conditions())) is None
+        record["outside_view"] = (f"the date {view.at}" if view.at else "the chosen dates or filters") if outside else None
         passages = record["evidence"]
         involved = {record["from"], record["to"]}
     else:

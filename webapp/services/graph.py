@@ -132,6 +132,8 @@ def graph(session: Session, view: ViewFilter) -> dict[str, Any]:
         "meta": {
             "node_count": len(nodes),
             "edge_count": len(edges),
+            # Relations with neither start nor end hold at every date: say so when a date is chosen.
+            "undated_count": sum(1 for e in edges if not e["start"] and not e["end"]),
             "filter": view.query(),
             "blocs": blocs,
             "revision": data_revision(session),
