@@ -229,10 +229,12 @@
       var match = findActor(search);
       if (match) { params.set("select", "actor:" + match); } else { missing = search; }
     }
-    // After the update: reloading the panel would otherwise wipe the message at once.
-    applyParams(params, true).then(function () {
-      if (missing) { showError("No actor is called “" + missing + "”. Try a name or alias from the list."); }
-    });
+    var searchError = document.getElementById("search-error");
+    if (searchError) {
+      searchError.textContent = missing ? "No actor is called “" + missing + "”. Try a name or alias from the list." : "";
+      searchError.hidden = !missing;
+    }
+    applyParams(params, true);
   }
 
   function findActor(text) {
