@@ -476,6 +476,7 @@
   /* ------------------------------------------------------------------ start */
 
   function start() {
+    document.documentElement.dataset.app = "ready";  // for tests: the listeners below are in place
     initNetwork();
     syncForm(currentParams());
     flashPassage();

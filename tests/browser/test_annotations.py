@@ -86,6 +86,8 @@ def log_in(page: Page, name: str, then: str) -> None:
     page.get_by_test_id("login-password").fill(PASSWORD)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("account-name")).to_contain_text(name)
+    # app.js is deferred: wait until its listeners (selection → Annotate) are in place.
+    page.wait_for_selector("html[data-app=ready]", state="attached")
 
 
 def allow_http_errors(page: Page, *statuses: int) -> None:
