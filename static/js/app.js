@@ -122,6 +122,8 @@
     var filterQuery = query(pick(params, FILTER_KEYS));
     var jobs = [];
     if (explorer) {
+      // Moving the slider quickly sends several requests: only the latest may draw the network.
+      var ticket = explorer.ticket = (explorer.ticket || 0) + 1;
       jobs.push(fetch(explorer.url + filterQuery, { headers: { Accept: "application/json" } })
         .then(function (response) {
           if (!response.ok) {
@@ -131,6 +133,7 @@
           return response.json();
         })
         .then(function (data) {
+          if (ticket !== explorer.ticket) { return; }
           replaceData(explorer.nodes, data.nodes);
           replaceData(explorer.edges, data.edges);
           updateSummary(data.meta);

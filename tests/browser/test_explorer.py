@@ -127,6 +127,7 @@ def test_date_changes_the_network_in_place(page):
     wait_until(page, f"window.explorer.edges.get('{edge}') === null")
     expect(page.get_by_test_id("network-summary")).to_contain_text("41 relations")
     assert "at=2012" in page.url
+    page.wait_for_load_state("networkidle")  # the timeline (and its slider) has been swapped in
     slider = page.get_by_test_id("as-of-slider")
     months = slider.get_attribute("data-months").split(",")
     slider.evaluate(

@@ -17,7 +17,6 @@ from werkzeug.security import generate_password_hash
 
 from webapp.services import accounts
 
-from ..conftest import PASSWORD
 
 ALLOWED = "allowed"
 TARGET = "/actors/iraq"
