@@ -337,13 +337,14 @@ def test_a_conflict_resolved_by_editing_a_merge_or_by_taking_theirs(page, second
         expect(note_in(each, note_id).get_by_test_id("note-save")).to_be_visible()
     note_in(second_page, note_id).get_by_test_id("note-body-input").fill("The admin's last word.")
     note_in(second_page, note_id).get_by_test_id("note-save").click()
-    expect(note_in(second_page, note_id).locator(".note-meta")).to_contain_text("edited (v4)")
+    # The footer names who changed the text last, not only who wrote the note.
+    expect(note_in(second_page, note_id).locator(".note-meta")).to_contain_text(f"edited by {admin} (v4)")
     note_in(page, note_id).get_by_test_id("note-body-input").fill("The editor's last word.")
     note_in(page, note_id).get_by_test_id("note-save").click()
     expect(note_in(page, note_id).get_by_test_id("conflict-mine")).to_contain_text("The editor's last word.")
     note_in(page, note_id).get_by_test_id("take-theirs").click()
     expect(note_in(page, note_id).get_by_test_id("note-body")).to_have_text("The admin's last word.")
-    expect(note_in(page, note_id).locator(".note-meta")).to_contain_text("edited (v4)")
+    expect(note_in(page, note_id).locator(".note-meta")).to_contain_text(f"edited by {admin} (v4)")
     allow_http_errors(page, 409)
 
 

@@ -717,14 +717,29 @@ def view_model(note: Annotation, caller: Caller, anchor: Anchor | None = None) -
         "target_kind": note.target_kind, "target_id": note.target_id, "exact": note.exact,
         "anchor": anchor.status if anchor else None,
         "start": anchor.start if anchor else note.start, "end": anchor.end if anchor else note.end,
-        "can_change": can_change(caller, note), "edited": note.version > 1,
+        "can_change": can_change(caller, note),
     }
 
 
 def view_models(session: Session, caller: Caller, found: Iterable[Annotation]) -> list[dict[str, Any]]:
+    """Notes as templates show them, with their anchors and who last changed the text (two queries)."""
     found = list(found)
     where = anchors(session, found)
-    return [view_model(note, caller, where[note.id]) for note in found]
+    edits: dict[str, tuple[int, str]] = {}  # note → (text edits, who made the last one)
+    if found:
+        rows = session.execute(
+            select(AnnotationRevision.annotation_id, AnnotationRevision.editor_name)
+            .where(AnnotationRevision.annotation_id.in_([n.id for n in found]), AnnotationRevision.action == "update")
+            .order_by(AnnotationRevision.annotation_id, AnnotationRevision.version)
+        )
+        for note_id, editor in rows:
+            edits[note_id] = (edits.get(note_id, (0, ""))[0] + 1, editor)
+    views = []
+    for note in found:
+        view = view_model(note, caller, where[note.id])
+        view["edits"], view["last_editor"] = edits.get(note.id, (0, None))
+        views.append(view)
+    return views
 
 
 def _target_labels(session: Session, found: list[Annotation]) -> dict[tuple[str, str], str]:
