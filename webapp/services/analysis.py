@@ -292,11 +292,16 @@ def diff(session: Session, view: ViewFilter, before: PartialDate, after: Partial
     }
 
 
-def balance_over_time(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
-    """The share of balanced triangles as of each event date (at most ``MAX_TIMELINE_DATES``)."""
+def event_dates(session: Session, view: ViewFilter) -> list[str]:
+    """The distinct dates of the events the filter keeps, whatever its own date, earliest first."""
     untimed = dataclasses.replace(view, at=None, date_from=None, date_to=None)
-    dates = sorted({e["date"] for e in records.list_events(session, untimed) if e["date"]},
-                   key=lambda d: PartialDate.parse(d).first)
+    return sorted({e["date"] for e in records.list_events(session, untimed) if e["date"]},
+                  key=lambda d: PartialDate.parse(d).first)
+
+
+def balance_over_time(session: Session, view: ViewFilter, dates: list[str] | None = None) -> list[dict[str, Any]]:
+    """The share of balanced triangles as of each event date (at most ``MAX_TIMELINE_DATES``)."""
+    dates = event_dates(session, view) if dates is None else dates
     if len(dates) > MAX_TIMELINE_DATES:
         step = len(dates) / MAX_TIMELINE_DATES
         dates = [dates[int(i * step)] for i in range(MAX_TIMELINE_DATES - 1)] + [dates[-1]]
@@ -314,13 +319,13 @@ def balance_over_time(session: Session, view: ViewFilter) -> list[dict[str, Any]
     return points
 
 
-def default_comparison(session: Session, view: ViewFilter) -> tuple[PartialDate, PartialDate] | None:
+def default_comparison(session: Session, view: ViewFilter,
+                       dates: list[str] | None = None) -> tuple[PartialDate, PartialDate] | None:
     """The month before the latest event, and that event's date: "what the latest news changed"."""
-    untimed = dataclasses.replace(view, at=None, date_from=None, date_to=None)
-    dates = [PartialDate.parse(e["date"]) for e in records.list_events(session, untimed) if e["date"]]
+    dates = event_dates(session, view) if dates is None else dates
     if not dates:
         return None
-    latest = max(dates, key=lambda d: d.first)
+    latest = PartialDate.parse(dates[-1])
     month_before = latest.first.replace(day=1) - dt.timedelta(days=1)
     return PartialDate.parse(month_before.strftime("%Y-%m")), latest
 
@@ -367,8 +372,9 @@ def page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, Part
     for tension in shown:
         for side in tension["sides"]:
             side["records"] = [relations[r] for r in side["relations"]]
-    comparison = comparison or default_comparison(session, view)
-    over_time = balance_over_time(session, view)
+    dates = event_dates(session, view)  # read once for both
+    comparison = comparison or default_comparison(session, view, dates)
+    over_time = balance_over_time(session, view, dates)
     return {
         "balance": result,
         "tensions": shown,
