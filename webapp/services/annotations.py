@@ -331,8 +331,12 @@ class Anchor:
     end: int | None = None
 
 
-def locate(text: str, exact: str, prefix: str = "", suffix: str = "", start: int | None = None) -> tuple[int, int] | None:
-    """Find a quote in a text; among repeats, the one whose context (then position) fits best."""
+def locate(text: str, exact: str, prefix: str = "", suffix: str = "", start: int | None = None,
+           end: int | None = None) -> tuple[int, int] | None:
+    """Where a quote is in a text: at its recorded position if it is still there, else among its
+    occurrences the one whose context (then position) fits best; None when it is gone."""
+    if start is not None and end is not None and text[start:end] == exact:
+        return start, end
     spans = find_all(text, exact)
     if not spans:
         return None
@@ -351,12 +355,10 @@ def anchor_of(note: Annotation, texts: Mapping[str, str], existing: Mapping[str,
     text = texts.get(note.target_id)
     if text is None or not note.exact:
         return Anchor("orphaned")
-    if note.start is not None and note.end is not None and text[note.start:note.end] == note.exact:
-        return Anchor("anchored", note.start, note.end)
-    found = locate(text, note.exact, note.prefix or "", note.suffix or "", note.start)
+    found = locate(text, note.exact, note.prefix or "", note.suffix or "", note.start, note.end)
     if found is None:
         return Anchor("orphaned")
-    return Anchor("moved", *found)
+    return Anchor("anchored" if found == (note.start, note.end) else "moved", *found)
 
 
 def anchors(session: Session, notes: Iterable[Annotation]) -> dict[str, Anchor]:
@@ -385,12 +387,9 @@ def _check_target(session: Session, target: Target) -> Target:
     if text is None:
         raise Invalid(f"there is no source {target.id!r}", "target.source")
     assert target.exact is not None
-    if target.start is not None and target.end is not None and text[target.start:target.end] == target.exact:
-        span = (target.start, target.end)
-    else:
-        span = locate(text, target.exact, target.prefix or "", target.suffix or "", target.start)
-        if span is None:
-            raise Invalid(f"the quote {target.exact[:60]!r} is not in source {target.id!r}", "target.selector")
+    span = locate(text, target.exact, target.prefix or "", target.suffix or "", target.start, target.end)
+    if span is None:
+        raise Invalid(f"the quote {target.exact[:60]!r} is not in source {target.id!r}", "target.selector")
     prefix, suffix = context(text, *span)
     return Target("source", target.id, text[span[0]:span[1]], prefix, suffix, span[0], span[1])
 
@@ -426,24 +425,24 @@ def search(session: Session, caller: Caller, *, target: str | None = None, tag: 
 
 
 def on_records(session: Session, caller: Caller, kind: str, ident: str,
-               passages: Iterable[Mapping[str, Any]] = ()) -> list[Annotation]:
-    """Notes on a record, and notes on text spans that overlap the passages supporting it."""
+               passages: Iterable[Mapping[str, Any]] = ()) -> tuple[list[Annotation], dict[str, Anchor]]:
+    """Notes on a record, and notes on text spans that overlap the passages supporting it,
+    with their anchors (needed to tell which spans overlap, and again to show them)."""
     notes = list(session.scalars(visible_query(caller).where(Annotation.target_kind == kind,
                                                              Annotation.target_id == ident)))
     spans: dict[str, list[tuple[int, int]]] = {}
     for passage in passages:
         spans.setdefault(passage["source"], []).append((passage["start"], passage["end"]))
-    if spans:
-        on_text = list(session.scalars(visible_query(caller).where(Annotation.target_kind == "source",
-                                                                   Annotation.target_id.in_(spans))))
-        found = anchors(session, on_text)
-        for note in on_text:
-            anchor = found[note.id]
-            if anchor and anchor.start is not None and any(
-                anchor.start < end and start < anchor.end for start, end in spans[note.target_id]
-            ):
-                notes.append(note)
-    return notes
+    on_text = list(session.scalars(visible_query(caller).where(Annotation.target_kind == "source",
+                                                               Annotation.target_id.in_(spans)))) if spans else []
+    where = anchors(session, notes + on_text)
+    for note in on_text:
+        anchor = where[note.id]
+        if anchor.start is not None and any(
+            anchor.start < end and start < anchor.end for start, end in spans[note.target_id]
+        ):
+            notes.append(note)
+    return notes, where
 
 
 def history(session: Session, caller: Caller, note_id: str) -> list[AnnotationRevision]:
@@ -721,10 +720,12 @@ def view_model(note: Annotation, caller: Caller, anchor: Anchor | None = None) -
     }
 
 
-def view_models(session: Session, caller: Caller, found: Iterable[Annotation]) -> list[dict[str, Any]]:
-    """Notes as templates show them, with their anchors and who last changed the text (two queries)."""
+def view_models(session: Session, caller: Caller, found: Iterable[Annotation],
+                where: Mapping[str, Anchor] | None = None) -> list[dict[str, Any]]:
+    """Notes as templates show them, with their anchors (computed unless given) and who last
+    changed the text."""
     found = list(found)
-    where = anchors(session, found)
+    where = anchors(session, found) if where is None else where
     edits: dict[str, tuple[int, str]] = {}  # note → (text edits, who made the last one)
     if found:
         rows = session.execute(

@@ -89,8 +89,8 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         passages = record["evidence"]
         involved = {a["id"] for a in record["actors"]}
     add_excerpts(session, passages, involved)
-    found = notes_service.on_records(session, caller, kind, ident, passages)
-    return {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found),
+    found, where = notes_service.on_records(session, caller, kind, ident, passages)
+    return {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
             "caller": caller}
 
 
