@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,10 @@ class PageProblems:
         self.page_errors: list[str] = []
 
 
-@pytest.fixture
-def page(browser, live_server):
+@contextmanager
+def checked_page(browser, live_server):  # type: ignore[no-untyped-def]
+    """A page in a browser context of its own (its own cookies) that fails the test on any console
+    error, page error or CSP violation."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, base_url=live_server)
     context.add_init_script(CSP_PROBE)
     page = context.new_page()
@@ -76,3 +79,9 @@ def page(browser, live_server):
     assert problems.page_errors == [], problems.page_errors
     assert problems.console_errors == [], problems.console_errors
     assert violations == [], violations
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with checked_page(browser, live_server) as page:
+        yield page

@@ -18,7 +18,7 @@ from webapp.services import annotations as notes
 
 from ..conftest import PASSWORD
 from ..test_annotation_xss import PAYLOADS
-from .conftest import CSP_PROBE, PageProblems
+from .conftest import checked_page
 from .test_explorer import wait_for_network, wait_until
 
 pytestmark = pytest.mark.browser
@@ -99,17 +99,8 @@ def allow_http_errors(page: Page, *statuses: int) -> None:
 @pytest.fixture
 def second_page(browser, live_server) -> Iterator[Page]:
     """Another browser (its own cookies), checked like ``page``."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, base_url=live_server)
-    context.add_init_script(CSP_PROBE)
-    page = context.new_page()
-    problems = PageProblems()
-    page.on("console", lambda m: problems.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.page_errors.append(str(e)))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    violations = page.evaluate("window.__cspViolations || []")
-    context.close()
-    assert problems.page_errors == [] and problems.console_errors == [] and violations == []
+    with checked_page(browser, live_server) as page:
+        yield page
 
 
 def note_in(page: Page, note_id: str):  # type: ignore[no-untyped-def]
