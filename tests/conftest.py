@@ -175,3 +175,26 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:  # type: ignore[no-untyped-def]
     return AuthActions(client)
+
+
+@pytest.fixture
+def fresh_runner(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A CLI runner and a client of a second app on a fresh, empty, migrated database (dropped afterwards).
+
+    On SQLite a new file; on PostgreSQL a schema of its own in the test database.
+    """
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        schema = f"fresh_{os.getpid()}"
+        with Database(database_url).engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
+    fresh = create_app({"TESTING": True, "DATABASE_URL": url, "AUTO_SETUP": False})
+    migrate.upgrade(fresh.extensions["database"])
+    yield fresh.test_cli_runner(), fresh.test_client()
+    fresh.extensions["database"].dispose()
+    if not database_url.startswith("sqlite"):
+        with Database(database_url).engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))

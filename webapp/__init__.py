@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Htmx(app)
 
     from . import auth, errors, security
-    from .views import analysis, annotations, api, explorer, exports, health
+    from .views import analysis, annotations, api, curation, explorer, exports, health
     from .views import auth as auth_views
 
     errors.register(app)
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports.bp)
     app.register_blueprint(analysis.bp)
     app.register_blueprint(annotations.bp)
+    app.register_blueprint(curation.bp)
 
     from .cli import register_cli
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from . import get_database, migrate
 from .datasets import importer
 from .datasets.exporter import UnknownDataset, export_dataset
-from .datasets.loader import DatasetInvalid, load_directory
+from .datasets.loader import DatasetInvalid, LoadRefused, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
 from .services import accounts
@@ -88,15 +88,33 @@ def validate_command(directory: Path) -> None:
 @click.command("load")
 @with_appcontext
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def load_command(directory: Path) -> None:
-    """Validate a dataset directory and load it in one transaction (nothing is written if invalid)."""
+@click.option("--overwrite-app-edits", is_flag=True,
+              help="Let the files win over records edited in the app (their app state stays a revision).")
+@click.option("--allow-removals", is_flag=True,
+              help="Remove records the files no longer list (each stays restorable from its history).")
+def load_command(directory: Path, overwrite_app_edits: bool, allow_removals: bool) -> None:
+    """Validate a dataset directory and load it in one transaction (nothing is written if invalid or refused)."""
     _require_schema()
     try:
         with get_database().transaction() as session:
-            report = load_directory(session, directory)
+            report = load_directory(session, directory, overwrite_app_edits=overwrite_app_edits,
+                                    allow_removals=allow_removals)
     except DatasetInvalid as error:
         _print_problems(error.problems)
         raise click.ClickException(f"{len(error.problems)} problem(s): nothing was loaded") from None
+    except LoadRefused as refused:
+        for conflict in refused.conflicts:
+            click.echo(f"conflict: {conflict}", err=True)
+        for kind, ident in refused.removals:
+            click.echo(f"removal: {kind} '{ident}' is no longer in the files", err=True)
+        reasons = []
+        if refused.conflicts:
+            edited = len({(c.kind, c.id) for c in refused.conflicts})
+            reasons.append(f"{edited} record(s) edited in the app would be overwritten or removed "
+                           "(--overwrite-app-edits lets the files win)")
+        if refused.removals:
+            reasons.append(f"{len(refused.removals)} record(s) would be removed (--allow-removals removes them)")
+        raise click.ClickException("; ".join(reasons) + ": nothing was loaded") from None
     click.echo(report.summary())
     with get_database().session() as session:
         orphans = notes_service.orphaned_count(session)

@@ -40,6 +40,25 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# Where a curated record's current state came from: a dataset file (``load``), or an edit in the app.
+ORIGINS = ("file", "app")
+
+
+class Versioned:
+    """A curated record's version and provenance (the one versioning mechanism, see services.versioning).
+
+    ``version`` goes up by one with every change, from a load or from the app; a
+    writer names the version it read and the UPDATE is conditional on it.
+    ``origin`` says whether the current state came from the files or from the
+    app (``changed_by`` is then who): the load rule refuses to overwrite app state.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    origin: Mapped[str] = mapped_column(String(10), default="file", server_default="file")
+    changed_by: Mapped[str | None] = mapped_column(String(64))
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Dataset(Base):
     __tablename__ = "datasets"
 
@@ -72,7 +91,7 @@ class RelationType(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="relation_types")
 
 
-class Bloc(Base):
+class Bloc(Versioned, Base):
     __tablename__ = "blocs"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -85,7 +104,7 @@ class Bloc(Base):
     dataset: Mapped[Dataset] = relationship(back_populates="blocs")
 
 
-class Actor(Base):
+class Actor(Versioned, Base):
     __tablename__ = "actors"
     __table_args__ = (CheckConstraint(f"kind IN {ACTOR_KINDS!r}", name="kind"),)
 
@@ -119,7 +138,7 @@ class ActorAlias(Base):
     actor: Mapped[Actor] = relationship(back_populates="aliases")
 
 
-class Source(Base):
+class Source(Versioned, Base):
     __tablename__ = "sources"
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -164,7 +183,7 @@ class Passage(Base):
     speaker: Mapped[Actor | None] = relationship()
 
 
-class Relation(Base):
+class Relation(Versioned, Base):
     __tablename__ = "relations"
     __table_args__ = (
         CheckConstraint("sign IN (-1, 0, 1)", name="sign"),
@@ -205,7 +224,7 @@ class RelationEvidence(Base):
     passage: Mapped[Passage] = relationship()
 
 
-class Event(Base):
+class Event(Versioned, Base):
     __tablename__ = "events"
     __table_args__ = (
         CheckConstraint("end_last IS NULL OR date_first <= end_last", name="interval"),
@@ -372,3 +391,39 @@ class AnnotationRevision(Base):
     snapshot: Mapped[str] = mapped_column(Text)
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
+
+
+# What happened to a record in one revision.
+REVISION_ACTIONS = ("load", "create", "update", "delete", "restore", "revert", "merge")
+RECORD_KINDS = ("bloc", "actor", "relation", "event", "source")
+
+
+class RecordRevision(Base):
+    """One change to a curated record: who, when, which fields (old → new), and the state after it.
+
+    ``snapshot`` is the record in the dataset file format (what ``export`` writes),
+    so any revision can be restored by validating and writing it again; for a
+    ``delete`` it is the state that was removed. Kept without a foreign key: a
+    deleted record's history outlives it, and is how it is restored.
+    """
+
+    __tablename__ = "record_revisions"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {RECORD_KINDS!r}", name="kind"),
+        CheckConstraint(f"action IN {REVISION_ACTIONS!r}", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    record_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    editor_name: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # {field: [old, new]} in the file format; empty for a baseline ``load`` revision.
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+    snapshot: Mapped[str | None] = mapped_column(Text)
+
+
+Index("ix_record_revisions_record", RecordRevision.kind, RecordRevision.record_id, RecordRevision.version)

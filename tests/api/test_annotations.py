@@ -264,7 +264,7 @@ def test_a_reload_keeps_every_note_and_marks_the_orphans(client, editor, app, ri
     war = relations.index("- source: upland\n  target: lowland\n  type: hostility")
     relations = relations[:war] + relations[relations.index("- source: dana-vale"):]
     (changed / "relations.yaml").write_text(relations, encoding="utf-8")
-    result = runner.invoke(args=["load", str(changed)])
+    result = runner.invoke(args=["load", str(changed), "--allow-removals"])
     assert result.exit_code == 0, result.output
     assert "2 note(s) have lost their target and are kept as orphaned" in result.output
     # Reloading the untouched seed does not touch notes either.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.db import Base
-from webapp.models import Actor, Dataset, Passage, Relation, RelationEvidence
+from webapp.models import Actor, Dataset, Passage, RecordRevision, Relation, RelationEvidence
 from tests.conftest import RIVER_PACT, SEED_DIR
 
 
@@ -93,7 +94,15 @@ def test_reload_updates_in_place_keeps_ids_and_removes_what_is_gone(runner, sess
     # Drop the represents relation (the last one) entirely.
     text = text[: text.index("- source: dana-vale")]
     relations.write_text(text)
-    result = runner.invoke(args=["load", str(river)])
+    refused = runner.invoke(args=["load", str(river)])
+    assert refused.exit_code == 1
+    assert "removal: relation 'dana-vale-represents-lowland' is no longer in the files" in refused.output
+    assert "nothing was loaded" in refused.output
+    session.expire_all()
+    assert session.get(Relation, "dana-vale-represents-lowland") is not None
+    assert session.get(Relation, "upland-training-lowland").summary == "Upland trains Lowland's border guards."
+
+    result = runner.invoke(args=["load", str(river), "--allow-removals"])
     assert result.exit_code == 0, result.output
     assert "updated 1 relation" in result.output and "deleted 1 passage, 1 relation" in result.output
 
@@ -103,6 +112,13 @@ def test_reload_updates_in_place_keeps_ids_and_removes_what_is_gone(runner, sess
     assert session.get(Dataset, "river-pact").revision == 2
     kept = dict(session.execute(select(Passage.exact, Passage.id).join(RelationEvidence)).all())
     assert all(passage_ids[exact] == pid for exact, pid in kept.items())
+    # Both replaced states stay as revisions: the removed relation can be restored from its history.
+    history = session.scalars(select(RecordRevision).where(RecordRevision.record_id == "dana-vale-represents-lowland")
+                              .order_by(RecordRevision.version)).all()
+    assert [(r.version, r.action) for r in history] == [(1, "load"), (2, "delete")]
+    assert json.loads(history[-1].snapshot)["source"] == "dana-vale"
+    updated = session.get(Relation, "upland-training-lowland")
+    assert updated.version == 2 and updated.origin == "file"
 
 
 def test_second_dataset_loads_beside_the_seed_and_dataset_narrows(client, river_pact):

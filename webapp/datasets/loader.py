@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from .. import revisions
 from ..models import (
     Actor,
     ActorAlias,
@@ -28,8 +29,10 @@ from ..models import (
     RelationEvidence,
     RelationType,
     Source,
+    utcnow,
 )
-from .reader import DatasetSpec, EvidenceSpec, Problem, read_dataset
+from . import exporter
+from .reader import ActorSpec, BlocSpec, DatasetSpec, EventSpec, EvidenceSpec, Problem, RelationSpec, read_dataset
 
 M = TypeVar("M")
 
@@ -40,6 +43,42 @@ class DatasetInvalid(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the dataset")
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class EditConflict:
+    """A record whose current state came from the app and that the files would change or remove."""
+
+    kind: str
+    id: str
+    field: str
+    app_value: Any
+    file_value: Any
+    changed_by: str | None
+
+    def __str__(self) -> str:
+        who = f" (edited in the app by {self.changed_by})" if self.changed_by else " (edited in the app)"
+        if self.field == "*":
+            return f"{self.kind} '{self.id}'{who}: the files no longer list it"
+        return f"{self.kind} '{self.id}'{who}: {self.field}: app {_show(self.app_value)} / file {_show(self.file_value)}"
+
+
+def _show(value: Any) -> str:
+    text = "absent" if value is None else repr(value)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+class LoadRefused(Exception):
+    """The load rule refused the files; nothing was written.
+
+    ``conflicts``: app edits the files would overwrite (allowed with ``--overwrite-app-edits``);
+    ``removals``: records from the files that the files no longer list (allowed with ``--allow-removals``).
+    """
+
+    def __init__(self, conflicts: list[EditConflict], removals: list[tuple[str, str]]) -> None:
+        super().__init__(f"{len(conflicts)} conflict(s) with app edits, {len(removals)} removal(s)")
+        self.conflicts = conflicts
+        self.removals = removals
 
 
 @dataclass
@@ -64,12 +103,13 @@ class LoadReport:
         return f"dataset '{self.dataset_id}' loaded (revision {self.revision}): " + "; ".join(parts)
 
 
-def load_directory(session: Session, directory: str | Path) -> LoadReport:
-    """Validate a dataset directory and load it; raise DatasetInvalid (writing nothing) on any problem."""
+def load_directory(session: Session, directory: str | Path, *, overwrite_app_edits: bool = False,
+                   allow_removals: bool = False) -> LoadReport:
+    """Validate a dataset directory and load it; raise DatasetInvalid or LoadRefused (writing nothing)."""
     spec, problems = read_dataset(directory)
     if problems or spec is None:
         raise DatasetInvalid(problems)
-    return load_dataset(session, spec)
+    return load_dataset(session, spec, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals)
 
 
 def id_collisions(session: Session, spec: DatasetSpec) -> list[Problem]:
@@ -141,11 +181,19 @@ def _by_id(session: Session, model: Any, dataset_id: str) -> dict[Any, Any]:
     return {obj.id: obj for obj in session.scalars(select(model).where(model.dataset_id == dataset_id))}
 
 
-def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
-    """Write a validated dataset, updating rows in place by id; raise DatasetInvalid on id collisions."""
+def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bool = False,
+                 allow_removals: bool = False) -> LoadReport:
+    """Write a validated dataset, updating rows in place by id, under the load rule.
+
+    Raises DatasetInvalid on id collisions, and LoadRefused when the files would
+    change or remove a record edited in the app (unless ``overwrite_app_edits``)
+    or remove a record the files used to list (unless ``allow_removals``). Every
+    state a load replaces or removes is kept as a revision.
+    """
     collisions = id_collisions(session, spec)
     if collisions:
         raise DatasetInvalid(collisions)
+    before = record_states(session, spec.id)
 
     report = LoadReport(spec.id)
     sync = _Sync(session, report)
@@ -169,10 +217,7 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
 
     blocs = _by_id(session, Bloc, spec.id)
     for position, bloc in enumerate(spec.blocs):
-        sync.upsert("bloc", Bloc, blocs, bloc.id, {
-            "id": bloc.id, "dataset_id": spec.id, "name": bloc.name, "color": bloc.color,
-            "description": bloc.description, "position": position,
-        })
+        sync.upsert("bloc", Bloc, blocs, bloc.id, {**bloc_values(bloc, spec.id), "position": position})
 
     sources = _by_id(session, Source, spec.id)
     for source in spec.sources:
@@ -189,11 +234,9 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
     actors = _by_id(session, Actor, spec.id)
     for position, actor in enumerate(spec.actors):
         # Affiliations are set after every actor exists (they may point forward).
-        row = sync.upsert("actor", Actor, actors, actor.id, {
-            "id": actor.id, "dataset_id": spec.id, "name": actor.name, "kind": actor.kind,
-            "bloc_id": actor.bloc_id, "description": actor.description, "country": actor.country,
-            "position": position,
-        })
+        values = actor_values(actor, spec.id)
+        del values["affiliation_id"]
+        row = sync.upsert("actor", Actor, actors, actor.id, {**values, "position": position})
         sync.replace_children(
             "actor", row, "aliases", [a.name for a in row.aliases], actor.aliases,
             lambda pos, name: ActorAlias(position=pos, name=name),
@@ -208,17 +251,8 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
 
     relations = _by_id(session, Relation, spec.id)
     for position, relation in enumerate(spec.relations):
-        row = sync.upsert("relation", Relation, relations, relation.id, {
-            "id": relation.id, "dataset_id": spec.id, "source_id": relation.source_id,
-            "target_id": relation.target_id, "type": relation.type, "sign": relation.sign,
-            "directed": relation.directed,
-            "start": str(relation.start) if relation.start else None,
-            "end": str(relation.end) if relation.end else None,
-            "start_first": relation.start.first if relation.start else None,
-            "end_last": relation.end.last if relation.end else None,
-            "date_inferred": relation.date_inferred, "confidence": relation.confidence,
-            "summary": relation.summary, "position": position,
-        })
+        row = sync.upsert("relation", Relation, relations, relation.id,
+                          {**relation_values(relation, spec.id), "position": position})
         wanted = [passages[_passage_key(e)].id for e in relation.evidence]
         sync.replace_children(
             "relation", row, "evidence", [e.passage_id for e in row.evidence], wanted,
@@ -227,14 +261,7 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
 
     events = _by_id(session, Event, spec.id)
     for position, event in enumerate(spec.events):
-        row = sync.upsert("event", Event, events, event.id, {
-            "id": event.id, "dataset_id": spec.id, "date": str(event.date),
-            "end": str(event.end) if event.end else None,
-            "date_first": event.date.first, "date_last": event.date.last,
-            "end_last": event.end.last if event.end else None,
-            "date_inferred": event.date_inferred, "title": event.title, "summary": event.summary,
-            "position": position,
-        })
+        row = sync.upsert("event", Event, events, event.id, {**event_values(event, spec.id), "position": position})
         sync.replace_children(
             "event", row, "actors", [a.actor_id for a in row.actors], event.actor_ids,
             lambda pos, actor_id: EventActor(position=pos, actor_id=actor_id),
@@ -245,6 +272,12 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
             lambda pos, pid: EventEvidence(position=pos, passage_id=pid),
         )
     session.flush()
+
+    listed = {("bloc", b.id) for b in spec.blocs} | {("source", s.id) for s in spec.sources} | {
+        ("actor", a.id) for a in spec.actors} | {("relation", r.id) for r in spec.relations} | {
+        ("event", e.id) for e in spec.events}
+    _apply_load_rule(session, spec.id, before, listed, overwrite_app_edits=overwrite_app_edits,
+                     allow_removals=allow_removals)
 
     # Remove what the new version no longer has, dependants first.
     sync.delete_missing("relation", relations, {r.id for r in spec.relations})
@@ -259,9 +292,130 @@ def load_dataset(session: Session, spec: DatasetSpec) -> LoadReport:
 
     if report.changed:
         dataset.revision = (dataset.revision or 0) + 1
+        _record_load_revisions(session, spec.id, before)
     session.flush()
     report.revision = dataset.revision
     return report
+
+
+@dataclass
+class RecordState:
+    """A record as it stands before a load: its file-format form, version and provenance."""
+
+    row: Any
+    form: dict[str, Any]
+    version: int
+    origin: str
+    changed_by: str | None
+
+
+def record_states(session: Session, dataset_id: str) -> dict[tuple[str, str], RecordState]:
+    """Every curated record of a dataset in the file format (what export writes), keyed by (kind, id)."""
+    states: dict[tuple[str, str], RecordState] = {}
+    sources = list(session.scalars(select(Source).where(Source.dataset_id == dataset_id)))
+    texts = {source.id: source.text for source in sources}
+    defaults = exporter.type_defaults(session, dataset_id)
+    rows: list[tuple[str, Any, dict[str, Any]]] = [("source", s, exporter.source_record(s)) for s in sources]
+    rows += [("bloc", b, exporter.bloc_record(b)) for b in session.scalars(
+        select(Bloc).where(Bloc.dataset_id == dataset_id))]
+    rows += [("actor", a, exporter.actor_record(a)) for a in session.scalars(
+        select(Actor).where(Actor.dataset_id == dataset_id).options(selectinload(Actor.aliases)))]
+    rows += [("relation", r, exporter.relation_record(r, texts.__getitem__, defaults)) for r in session.scalars(
+        select(Relation).where(Relation.dataset_id == dataset_id)
+        .options(selectinload(Relation.evidence).selectinload(RelationEvidence.passage)))]
+    rows += [("event", e, exporter.event_record(e, texts.__getitem__)) for e in session.scalars(
+        select(Event).where(Event.dataset_id == dataset_id)
+        .options(selectinload(Event.actors), selectinload(Event.evidence).selectinload(EventEvidence.passage)))]
+    for kind, row, form in rows:
+        states[(kind, row.id)] = RecordState(row, form, row.version, row.origin, row.changed_by)
+    return states
+
+
+def _apply_load_rule(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState],
+                     listed: set[tuple[str, str]], *, overwrite_app_edits: bool, allow_removals: bool) -> None:
+    """Refuse (raise LoadRefused) unless every app edit and every removal the load would make is allowed."""
+    session.flush()
+    after = record_states(session, dataset_id)
+    conflicts: list[EditConflict] = []
+    removals: list[tuple[str, str]] = []
+    for key, state in sorted(before.items()):
+        if key not in listed:
+            # Removing any record takes --allow-removals; an app record's removal also overwrites an edit.
+            removals.append(key)
+            if state.origin == "app":
+                conflicts.append(EditConflict(key[0], key[1], "*", state.form, None, state.changed_by))
+        elif state.origin == "app":
+            new = after[key].form
+            for name, (old, value) in revisions.changes(state.form, new).items():
+                conflicts.append(EditConflict(key[0], key[1], name, old, value, state.changed_by))
+    if (conflicts and not overwrite_app_edits) or (removals and not allow_removals):
+        raise LoadRefused([] if overwrite_app_edits else conflicts, [] if allow_removals else removals)
+
+
+def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState]) -> None:
+    """Keep every state the load replaced or removed, and the new one, as revisions; bump versions."""
+    session.flush()
+    after = record_states(session, dataset_id)
+    now = utcnow()
+    for key in sorted(set(before) | set(after)):
+        kind, ident = key
+        old, new = before.get(key), after.get(key)
+        if old is None or (new is not None and old.form == new.form):
+            continue  # created by this load (its state is the files'), or unchanged
+        revisions.ensure_baseline(session, dataset_id=dataset_id, kind=kind, ident=ident, version=old.version,
+                                  state=old.form, now=now)
+        if new is None:
+            revisions.add_revision(session, dataset_id=dataset_id, kind=kind, ident=ident, version=old.version + 1,
+                                   action="delete", editor=revisions.LOAD_EDITOR, before=old.form, after=None,
+                                   now=now)
+            continue
+        new.row.version = old.version + 1
+        new.row.origin, new.row.changed_by, new.row.changed_at = "file", None, now
+        revisions.add_revision(session, dataset_id=dataset_id, kind=kind, ident=ident, version=old.version + 1,
+                               action="load", editor=revisions.LOAD_EDITOR, before=old.form, after=new.form,
+                               now=now)
+
+
+def bloc_values(bloc: BlocSpec, dataset_id: str) -> dict[str, Any]:
+    """A bloc's columns (position aside), for the loader and the app's edits alike."""
+    return {"id": bloc.id, "dataset_id": dataset_id, "name": bloc.name, "color": bloc.color,
+            "description": bloc.description}
+
+
+def actor_values(actor: ActorSpec, dataset_id: str) -> dict[str, Any]:
+    return {"id": actor.id, "dataset_id": dataset_id, "name": actor.name, "kind": actor.kind,
+            "bloc_id": actor.bloc_id, "description": actor.description, "country": actor.country,
+            "affiliation_id": actor.affiliation_id}
+
+
+def relation_values(relation: RelationSpec, dataset_id: str) -> dict[str, Any]:
+    return {
+        "id": relation.id, "dataset_id": dataset_id, "source_id": relation.source_id,
+        "target_id": relation.target_id, "type": relation.type, "sign": relation.sign,
+        "directed": relation.directed,
+        "start": str(relation.start) if relation.start else None,
+        "end": str(relation.end) if relation.end else None,
+        "start_first": relation.start.first if relation.start else None,
+        "end_last": relation.end.last if relation.end else None,
+        "date_inferred": relation.date_inferred, "confidence": relation.confidence,
+        "summary": relation.summary,
+    }
+
+
+def event_values(event: EventSpec, dataset_id: str) -> dict[str, Any]:
+    return {
+        "id": event.id, "dataset_id": dataset_id, "date": str(event.date),
+        "end": str(event.end) if event.end else None,
+        "date_first": event.date.first, "date_last": event.date.last,
+        "end_last": event.end.last if event.end else None,
+        "date_inferred": event.date_inferred, "title": event.title, "summary": event.summary,
+    }
+
+
+def passage_values(evidence: EvidenceSpec) -> dict[str, Any]:
+    return {"source_id": evidence.source_id, "start": evidence.start, "end": evidence.end,
+            "exact": evidence.exact, "prefix": evidence.prefix, "suffix": evidence.suffix,
+            "voice": evidence.voice, "speaker_id": evidence.speaker_id}
 
 
 def _passage_key(evidence: EvidenceSpec) -> tuple[str, int, int]:
@@ -280,10 +434,6 @@ def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tup
     } if source_ids else {}
     for evidence in spec.evidence_items():
         key = _passage_key(evidence)
-        sync.upsert("passage", Passage, existing, key, {
-            "source_id": evidence.source_id, "start": evidence.start, "end": evidence.end,
-            "exact": evidence.exact, "prefix": evidence.prefix, "suffix": evidence.suffix,
-            "voice": evidence.voice, "speaker_id": evidence.speaker_id,
-        })
+        sync.upsert("passage", Passage, existing, key, passage_values(evidence))
     session.flush()
     return existing

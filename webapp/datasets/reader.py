@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import textmatch
 from ..dates import DateError, PartialDate
@@ -30,6 +30,8 @@ class Problem:
     file: str
     line: int
     message: str
+    # The field at fault, as a path into the record ("evidence[1].quote"), when one is.
+    key: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -146,8 +148,9 @@ class _Item:
     """One mapping of a file under validation: typed field access that records problems."""
 
     def __init__(self, reader: _Reader, file: str, data: yamlio.Mapping, what: str,
-                 allowed: set[str] | frozenset[str]) -> None:
+                 allowed: set[str] | frozenset[str], path: str = "") -> None:
         self.reader, self.file, self.data, self.what = reader, file, data, what
+        self.path = path
         for key in data:
             if key not in allowed:
                 self.problem(key, f"unknown field '{key}' in {what} (allowed: {', '.join(sorted(allowed))})")
@@ -156,15 +159,21 @@ class _Item:
     def line(self) -> int:
         return self.data.line
 
-    def problem(self, key: str | None, message: str) -> None:
+    def field(self, key: str | None) -> str | None:
+        """The path of a field of this item, for problems."""
+        if key is None:
+            return self.path or None
+        return f"{self.path}.{key}" if self.path else key
+
+    def problem(self, key: str | None, message: str, *, field: str | None = None) -> None:
         line = self.data.line_of(key) if key else self.data.line
-        self.reader.problem(self.file, line, message)
+        self.reader.problem(self.file, line, message, field or self.field(key))
 
     def text(self, key: str, *, required: bool = False, default: str | None = None) -> str | None:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(None, f"{self.what} is missing the required field '{key}'")
+                self.problem(None, f"{self.what} is missing the required field '{key}'", field=self.field(key))
             return default
         if isinstance(value, (dict, list)) or isinstance(value, bool):
             self.problem(key, f"'{key}' must be text, not {type(value).__name__}")
@@ -182,7 +191,7 @@ class _Item:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.problem(None, f"{self.what} is missing the required field '{key}'")
+                self.problem(None, f"{self.what} is missing the required field '{key}'", field=self.field(key))
             return None
         try:
             return PartialDate.parse(value)
@@ -221,7 +230,7 @@ class _Item:
         value = self.data.get(key)
         if value is None:
             if required:
-                self.problem(None, f"{self.what} is missing the required field '{key}'")
+                self.problem(None, f"{self.what} is missing the required field '{key}'", field=self.field(key))
             return _empty_sequence(self.data.line)
         if not isinstance(value, list):
             self.problem(key, f"'{key}' must be a list")
@@ -240,8 +249,8 @@ class _Reader:
         self.directory = directory
         self.problems: list[Problem] = []
 
-    def problem(self, file: str, line: int, message: str) -> None:
-        self.problems.append(Problem(file, line, message))
+    def problem(self, file: str, line: int, message: str, key: str | None = None) -> None:
+        self.problems.append(Problem(file, line, message, key))
 
     def path(self, name: str) -> str:
         return str(self.directory / name)
@@ -304,8 +313,9 @@ def read_dataset(directory: str | Path) -> tuple[DatasetSpec | None, list[Proble
     _read_sources(reader, spec)
     sources = {source.id: source for source in spec.sources}
     actor_ids = _read_actors(reader, spec, bloc_ids)
-    _read_relations(reader, spec, actor_ids, type_defaults, sources)
-    _read_events(reader, spec, actor_ids, sources)
+    context = RecordContext(bloc_ids, actor_ids, type_defaults, sources)
+    _read_relations(reader, spec, context)
+    _read_events(reader, spec, context)
     _check_passage_consistency(reader, spec)
     reader.problems.sort()
     return spec, reader.problems
@@ -332,17 +342,12 @@ def _read_header(reader: _Reader) -> DatasetSpec:
         if not isinstance(raw, dict):
             reader.problem(file, line, "each bloc must be a mapping with id, name, color")
             continue
-        bloc = _Item(reader, file, raw, "a bloc", {"id", "name", "color", "description"})
-        bloc_id = bloc.ident("id")
-        name_ = bloc.text("name", required=True)
-        color = bloc.text("color", required=True)
-        if color is not None and not COLOR_PATTERN.match(color):
-            bloc.problem("color", f"bloc colour {color!r} must be a hex colour like '#c0392b'")
-            color = None
-        if bloc_id and _claim(seen, reader, "bloc", bloc_id, file, bloc.line):
-            spec.locations[("bloc", bloc_id)] = (file, bloc.line)
-            if name_ and color:
-                spec.blocs.append(BlocSpec(bloc_id, name_, color.lower(), bloc.text("description", default="") or ""))
+        item_ = _Item(reader, file, raw, "a bloc", BLOC_FIELDS)
+        bloc_id, bloc = _check_bloc(item_)
+        if bloc_id and _claim(seen, reader, "bloc", bloc_id, file, item_.line):
+            spec.locations[("bloc", bloc_id)] = (file, item_.line)
+            if bloc is not None:
+                spec.blocs.append(bloc)
 
     seen_types: dict[str, tuple[str, int]] = {}
     for line, raw in zip(*_lines_and_items(item.sequence("relation_types"))):
@@ -441,100 +446,156 @@ def read_source(
     return (None if reader.problems else source), reader.problems
 
 
+@dataclass
+class RecordContext:
+    """What one record is checked against: the ids, types and source texts of its dataset.
+
+    The file reader builds it from the files; the app's edit services build it
+    from the database, so a record is held to the same rules wherever it comes from.
+    """
+
+    bloc_ids: set[str]
+    actor_ids: set[str]
+    types: dict[str, TypeSpec]
+    sources: SourceTexts
+
+
+class SourceTexts(Protocol):
+    def get(self, source_id: str, /) -> HasText | None: ...
+
+
+class HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+ACTOR_FIELDS = frozenset({"id", "name", "kind", "bloc", "aliases", "description", "country", "affiliation"})
+BLOC_FIELDS = frozenset({"id", "name", "color", "description"})
+RELATION_FIELDS = frozenset({"id", "source", "target", "type", "sign", "directed", "start", "end", "inferred",
+                             "confidence", "summary", "evidence"})
+EVENT_FIELDS = frozenset({"id", "date", "end", "inferred", "title", "actors", "summary", "evidence"})
+EVIDENCE_FIELDS = frozenset({"source", "quote", "occurrence", "voice", "speaker"})
+
+
+def _check_bloc(item: _Item) -> tuple[str | None, BlocSpec | None]:
+    bloc_id = item.ident("id")
+    name_ = item.text("name", required=True)
+    color = item.text("color", required=True)
+    if color is not None and not COLOR_PATTERN.match(color):
+        item.problem("color", f"bloc colour {color!r} must be a hex colour like '#c0392b'")
+        color = None
+    if bloc_id and name_ and color:
+        return bloc_id, BlocSpec(bloc_id, name_, color.lower(), item.text("description", default="") or "")
+    return bloc_id, None
+
+
+def _check_actor(item: _Item, context: RecordContext) -> tuple[str | None, ActorSpec | None]:
+    reader, file = item.reader, item.file
+    actor_id = item.ident("id")
+    actor_name = item.text("name", required=True)
+    kind = item.choice("kind", ACTOR_KINDS)
+    bloc = item.text("bloc")
+    if bloc is not None and bloc not in context.bloc_ids:
+        declared = ", ".join(sorted(context.bloc_ids)) or "none"
+        item.problem("bloc", f"unknown bloc '{bloc}' (dataset.yaml declares: {declared})")
+        bloc = None
+    aliases: list[str] = []
+    for index, (line, alias) in enumerate(zip(*_lines_and_items(item.sequence("aliases")))):
+        where = item.field(f"aliases[{index}]")
+        if not isinstance(alias, str) or not alias.strip():
+            reader.problem(file, line, f"alias {alias!r} must be a non-empty text", where)
+        elif alias.strip() in aliases:
+            reader.problem(file, line, f"alias {alias!r} is listed twice", where)
+        else:
+            aliases.append(alias.strip())
+    country = item.text("country")
+    if country is not None and not COUNTRY_PATTERN.match(country):
+        item.problem("country", f"country {country!r} must be an ISO 3166-1 alpha-3 code like 'IRQ'")
+        country = None
+    affiliation = item.text("affiliation")
+    if affiliation is not None and (affiliation not in context.actor_ids or affiliation == actor_id):
+        item.problem("affiliation", f"unknown actor '{affiliation}' in 'affiliation'")
+        affiliation = None
+    if actor_id and actor_name and kind:
+        return actor_id, ActorSpec(
+            id=actor_id, name=actor_name, kind=kind, bloc_id=bloc, aliases=aliases,
+            description=item.text("description", default="") or "", country=country,
+            affiliation_id=affiliation,
+        )
+    return actor_id, None
+
+
 def _read_actors(reader: _Reader, spec: DatasetSpec, bloc_ids: set[str]) -> set[str]:
     name = "actors.yaml"
     data = reader.load_yaml(name)
     seen: dict[str, tuple[str, int]] = {}
-    affiliations: list[tuple[_Item, str]] = []
-    for raw, file in reader.items(name, data, "actor"):
-        item = _Item(
-            reader, file, raw, "an actor",
-            {"id", "name", "kind", "bloc", "aliases", "description", "country", "affiliation"},
-        )
-        actor_id = item.ident("id")
-        actor_name = item.text("name", required=True)
-        kind = item.choice("kind", ACTOR_KINDS)
-        bloc = item.text("bloc")
-        if bloc is not None and bloc not in bloc_ids:
-            item.problem("bloc", f"unknown bloc '{bloc}' (dataset.yaml declares: {', '.join(sorted(bloc_ids)) or 'none'})")
-            bloc = None
-        aliases: list[str] = []
-        for line, alias in zip(*_lines_and_items(item.sequence("aliases"))):
-            if not isinstance(alias, str) or not alias.strip():
-                reader.problem(file, line, f"alias {alias!r} must be a non-empty text")
-            elif alias.strip() in aliases:
-                reader.problem(file, line, f"alias {alias!r} is listed twice")
-            else:
-                aliases.append(alias.strip())
-        country = item.text("country")
-        if country is not None and not COUNTRY_PATTERN.match(country):
-            item.problem("country", f"country {country!r} must be an ISO 3166-1 alpha-3 code like 'IRQ'")
-            country = None
-        affiliation = item.text("affiliation")
-        if affiliation is not None:
-            affiliations.append((item, affiliation))
-        if actor_id and _claim(seen, reader, "actor", actor_id, file, item.line) and actor_name and kind:
+    items = reader.items(name, data, "actor")
+    # Affiliations may point forward: check them against every id the file declares.
+    declared = {raw["id"].strip() for raw, _file in items if isinstance(raw.get("id"), str)}
+    context = RecordContext(bloc_ids, declared, {}, {})
+    for raw, file in items:
+        item = _Item(reader, file, raw, "an actor", ACTOR_FIELDS)
+        actor_id, actor = _check_actor(item, context)
+        if actor_id and _claim(seen, reader, "actor", actor_id, file, item.line) and actor:
             spec.locations[("actor", actor_id)] = (file, item.line)
-            spec.actors.append(ActorSpec(
-                id=actor_id, name=actor_name, kind=kind, bloc_id=bloc, aliases=aliases,
-                description=item.text("description", default="") or "", country=country,
-                affiliation_id=affiliation,
-            ))
-    actor_ids = set(seen)
-    for item, affiliation in affiliations:
-        if affiliation not in actor_ids:
-            item.problem("affiliation", f"unknown actor '{affiliation}' in 'affiliation'")
-            for actor in spec.actors:
-                if actor.affiliation_id == affiliation:
-                    actor.affiliation_id = None
-    return actor_ids
+            spec.actors.append(actor)
+    return set(seen)
 
 
-def _read_evidence(
-    reader: _Reader, owner: _Item, actor_ids: set[str], sources: dict[str, SourceSpec]
-) -> list[EvidenceSpec]:
+def _read_evidence(owner: _Item, context: RecordContext) -> list[EvidenceSpec]:
+    reader = owner.reader
     evidence: list[EvidenceSpec] = []
     items = owner.sequence("evidence", required=True)
     if "evidence" in owner.data and not items:
         owner.problem("evidence", f"{owner.what} needs at least one evidence item")
-    for line, raw in zip(*_lines_and_items(items)):
+    for index, (line, raw) in enumerate(zip(*_lines_and_items(items))):
+        path = owner.field(f"evidence[{index}]") or ""
         if not isinstance(raw, dict):
-            reader.problem(owner.file, line, "each evidence item must be a mapping with source, quote, voice")
+            reader.problem(owner.file, line, "each evidence item must be a mapping with source, quote, voice", path)
             continue
-        item = _Item(reader, owner.file, raw, "an evidence item", {"source", "quote", "occurrence", "voice", "speaker"})
-        source_id = item.text("source", required=True)
-        quote = item.text("quote", required=True)
-        voice = item.choice("voice", VOICES)
-        speaker = item.text("speaker")
-        if speaker is not None and speaker not in actor_ids:
-            item.problem("speaker", f"unknown actor '{speaker}' as speaker")
-        occurrence = raw.get("occurrence")
-        if occurrence is not None and (isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1):
-            item.problem("occurrence", f"'occurrence' must be a whole number from 1, not {occurrence!r}")
-            occurrence = None
-        if source_id is None or quote is None:
-            continue
-        source = sources.get(source_id)
-        if source is None:
-            item.problem("source", f"unknown source '{source_id}' (sources/: {', '.join(sorted(sources)) or 'none'})")
-            continue
-        spans = textmatch.find_all(source.text, quote)
-        if not spans:
-            item.problem("quote", f"quote not found in source '{source_id}': {_short(quote)!r}")
-            continue
-        if occurrence is None and len(spans) > 1:
-            item.problem("quote", f"quote occurs {len(spans)} times in source '{source_id}': add 'occurrence: N' to choose one")
-            continue
-        if occurrence is not None and occurrence > len(spans):
-            item.problem("occurrence", f"occurrence {occurrence} asked, but the quote occurs only {len(spans)} time(s)")
-            continue
-        start, end = spans[(occurrence or 1) - 1]
-        prefix, suffix = textmatch.context(source.text, start, end)
-        if voice is not None and (speaker is None or speaker in actor_ids):
-            evidence.append(EvidenceSpec(
-                source_id, start, end, source.text[start:end], prefix, suffix, voice, speaker, (owner.file, line)
-            ))
+        item = _Item(reader, owner.file, raw, "an evidence item", EVIDENCE_FIELDS, path)
+        spec = check_evidence(item, context)
+        if spec is not None:
+            evidence.append(spec)
     return evidence
+
+
+def check_evidence(item: _Item, context: RecordContext) -> EvidenceSpec | None:
+    """One evidence item: its source, its quote found in that source's text, voice and speaker."""
+    raw = item.data
+    source_id = item.text("source", required=True)
+    quote = item.text("quote", required=True)
+    voice = item.choice("voice", VOICES)
+    speaker = item.text("speaker")
+    if speaker is not None and speaker not in context.actor_ids:
+        item.problem("speaker", f"unknown actor '{speaker}' as speaker")
+    occurrence = raw.get("occurrence")
+    if occurrence is not None and (isinstance(occurrence, bool) or not isinstance(occurrence, int) or occurrence < 1):
+        item.problem("occurrence", f"'occurrence' must be a whole number from 1, not {occurrence!r}")
+        occurrence = None
+    if source_id is None or quote is None:
+        return None
+    source = context.sources.get(source_id)
+    if source is None:
+        item.problem("source", f"unknown source '{source_id}'")
+        return None
+    spans = textmatch.find_all(source.text, quote)
+    if not spans:
+        item.problem("quote", f"quote not found in source '{source_id}': {_short(quote)!r}")
+        return None
+    if occurrence is None and len(spans) > 1:
+        item.problem("quote", f"quote occurs {len(spans)} times in source '{source_id}': add 'occurrence: N' to choose one")
+        return None
+    if occurrence is not None and occurrence > len(spans):
+        item.problem("occurrence", f"occurrence {occurrence} asked, but the quote occurs only {len(spans)} time(s)")
+        return None
+    start, end = spans[(occurrence or 1) - 1]
+    prefix, suffix = textmatch.context(source.text, start, end)
+    if voice is None or (speaker is not None and speaker not in context.actor_ids):
+        return None
+    return EvidenceSpec(
+        source_id, start, end, source.text[start:end], prefix, suffix, voice, speaker, (item.file, item.data.line)
+    )
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -552,85 +613,133 @@ def derived_relation_id(source: str, type_: str, target: str) -> str:
     return f"{source}-{type_.replace('_', '-')}-{target}"
 
 
-def _read_relations(
-    reader: _Reader, spec: DatasetSpec, actor_ids: set[str],
-    types: dict[str, TypeSpec], sources: dict[str, SourceSpec],
-) -> None:
+def _check_relation(item: _Item, context: RecordContext) -> tuple[str | None, RelationSpec | None]:
+    raw, actor_ids = item.data, context.actor_ids
+    source_id = item.text("source", required=True)
+    target_id = item.text("target", required=True)
+    for key, actor in (("source", source_id), ("target", target_id)):
+        if actor is not None and actor not in actor_ids:
+            item.problem(key, f"unknown actor '{actor}' in '{key}'")
+    if source_id is not None and source_id == target_id:
+        item.problem("target", f"a relation needs two different actors ('{source_id}' on both ends)")
+    type_id = item.text("type", required=True)
+    kind = context.types.get(type_id) if type_id else None
+    if type_id is not None and kind is None:
+        item.problem("type", f"unknown relation type '{type_id}' (declare it under relation_types in dataset.yaml)")
+    sign = item.sign("sign")
+    directed = item.boolean("directed")
+    start, end = item.date("start"), item.date("end")
+    interval_ok = _check_interval(item, start, end)
+    confidence = item.choice("confidence", CONFIDENCES, default="medium")
+    evidence = _read_evidence(item, context)
+    relation_id = item.ident("id", required=False)
+    if relation_id is None and "id" not in raw and source_id and target_id and type_id:
+        relation_id = derived_relation_id(source_id, type_id, target_id)
+    complete = (
+        source_id in actor_ids and target_id in actor_ids and source_id != target_id
+        and kind is not None and interval_ok and confidence and evidence
+    )
+    if not complete or relation_id is None:
+        return relation_id, None
+    assert kind is not None and source_id and target_id and confidence
+    return relation_id, RelationSpec(
+        id=relation_id, source_id=source_id, target_id=target_id, type=kind.id,
+        sign=kind.sign if sign is None else sign,
+        directed=kind.directed if directed is None else directed,
+        start=start, end=end, date_inferred=item.text("inferred"), confidence=confidence,
+        summary=item.text("summary", default="") or "", evidence=evidence,
+    )
+
+
+def _read_relations(reader: _Reader, spec: DatasetSpec, context: RecordContext) -> None:
     name = "relations.yaml"
     data = reader.load_yaml(name)
     seen: dict[str, tuple[str, int]] = {}
-    allowed = {"id", "source", "target", "type", "sign", "directed", "start", "end", "inferred",
-               "confidence", "summary", "evidence"}
     for raw, file in reader.items(name, data, "relation"):
-        item = _Item(reader, file, raw, "a relation", allowed)
-        source_id = item.text("source", required=True)
-        target_id = item.text("target", required=True)
-        for key, actor in (("source", source_id), ("target", target_id)):
-            if actor is not None and actor not in actor_ids:
-                item.problem(key, f"unknown actor '{actor}' in '{key}'")
-        if source_id is not None and source_id == target_id:
-            item.problem("target", f"a relation needs two different actors ('{source_id}' on both ends)")
-        type_id = item.text("type", required=True)
-        kind = types.get(type_id) if type_id else None
-        if type_id is not None and kind is None:
-            item.problem("type", f"unknown relation type '{type_id}' (declare it under relation_types in dataset.yaml)")
-        sign = item.sign("sign")
-        directed = item.boolean("directed")
-        start, end = item.date("start"), item.date("end")
-        interval_ok = _check_interval(item, start, end)
-        confidence = item.choice("confidence", CONFIDENCES, default="medium")
-        evidence = _read_evidence(reader, item, actor_ids, sources)
-        relation_id = item.ident("id", required=False)
-        if relation_id is None and "id" not in raw and source_id and target_id and type_id:
-            relation_id = derived_relation_id(source_id, type_id, target_id)
+        item = _Item(reader, file, raw, "a relation", RELATION_FIELDS)
+        relation_id, relation = _check_relation(item, context)
         if relation_id is None or not _claim(seen, reader, "relation", relation_id, file, item.line):
             continue
         spec.locations[("relation", relation_id)] = (file, item.line)
-        complete = (
-            source_id in actor_ids and target_id in actor_ids and source_id != target_id
-            and kind is not None and interval_ok and confidence and evidence
+        if relation is not None:
+            spec.relations.append(relation)
+
+
+def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, EventSpec | None]:
+    reader, file = item.reader, item.file
+    event_id = item.ident("id")
+    title = item.text("title", required=True)
+    date = item.date("date", required=True)
+    end = item.date("end")
+    interval_ok = _check_interval(item, date, end)
+    actors: list[str] = []
+    for index, (line, actor) in enumerate(zip(*_lines_and_items(item.sequence("actors")))):
+        where = item.field(f"actors[{index}]")
+        if not isinstance(actor, str) or actor not in context.actor_ids:
+            reader.problem(file, line, f"unknown actor {actor!r} in the event's actors", where)
+        elif actor in actors:
+            reader.problem(file, line, f"actor '{actor}' is listed twice", where)
+        else:
+            actors.append(actor)
+    evidence = _read_evidence(item, context)
+    if event_id and title and date and interval_ok and evidence:
+        return event_id, EventSpec(
+            id=event_id, date=date, end=end, date_inferred=item.text("inferred"), title=title,
+            actor_ids=actors, summary=item.text("summary", default="") or "", evidence=evidence,
         )
-        if complete:
-            assert kind is not None and source_id and target_id and confidence
-            spec.relations.append(RelationSpec(
-                id=relation_id, source_id=source_id, target_id=target_id, type=kind.id,
-                sign=kind.sign if sign is None else sign,
-                directed=kind.directed if directed is None else directed,
-                start=start, end=end, date_inferred=item.text("inferred"), confidence=confidence,
-                summary=item.text("summary", default="") or "", evidence=evidence,
-            ))
+    return event_id, None
 
 
-def _read_events(reader: _Reader, spec: DatasetSpec, actor_ids: set[str], sources: dict[str, SourceSpec]) -> None:
+def _read_events(reader: _Reader, spec: DatasetSpec, context: RecordContext) -> None:
     name = "events.yaml"
     data = reader.load_yaml(name, required=False)
     seen: dict[str, tuple[str, int]] = {}
-    allowed = {"id", "date", "end", "inferred", "title", "actors", "summary", "evidence"}
     for raw, file in reader.items(name, data, "event"):
-        item = _Item(reader, file, raw, "an event", allowed)
-        event_id = item.ident("id")
-        title = item.text("title", required=True)
-        date = item.date("date", required=True)
-        end = item.date("end")
-        interval_ok = _check_interval(item, date, end)
-        actors: list[str] = []
-        for line, actor in zip(*_lines_and_items(item.sequence("actors"))):
-            if not isinstance(actor, str) or actor not in actor_ids:
-                reader.problem(file, line, f"unknown actor {actor!r} in the event's actors")
-            elif actor in actors:
-                reader.problem(file, line, f"actor '{actor}' is listed twice")
-            else:
-                actors.append(actor)
-        evidence = _read_evidence(reader, item, actor_ids, sources)
+        item = _Item(reader, file, raw, "an event", EVENT_FIELDS)
+        event_id, event = _check_event(item, context)
         if event_id is None or not _claim(seen, reader, "event", event_id, file, item.line):
             continue
         spec.locations[("event", event_id)] = (file, item.line)
-        if title and date and interval_ok and evidence:
-            spec.events.append(EventSpec(
-                id=event_id, date=date, end=end, date_inferred=item.text("inferred"), title=title,
-                actor_ids=actors, summary=item.text("summary", default="") or "", evidence=evidence,
-            ))
+        if event is not None:
+            spec.events.append(event)
 
+
+RecordSpec = BlocSpec | ActorSpec | RelationSpec | EventSpec
+_RECORD_CHECKS: dict[str, tuple[str, frozenset[str]]] = {
+    "bloc": ("a bloc", BLOC_FIELDS),
+    "actor": ("an actor", ACTOR_FIELDS),
+    "relation": ("a relation", RELATION_FIELDS),
+    "event": ("an event", EVENT_FIELDS),
+}
+
+
+def check_record(kind: str, data: Any, context: RecordContext, where: str = "record"
+                 ) -> tuple[RecordSpec | None, list[Problem]]:
+    """Check one record given as plain data (JSON, a form) by the rules of the dataset files.
+
+    The same checks as ``read_dataset`` applies to each item of a file; problems
+    name the field at fault. The spec is None when there is any problem.
+    """
+    reader = _Reader(Path("."))
+    if not isinstance(data, dict):
+        return None, [Problem(where, 0, f"{_RECORD_CHECKS[kind][0]} must be a JSON object")]
+    what, allowed = _RECORD_CHECKS[kind]
+    item = _Item(reader, where, yamlio.from_plain(data), what, allowed)
+    spec: RecordSpec | None
+    if kind == "bloc":
+        _ident, spec = _check_bloc(item)
+    elif kind == "actor":
+        _ident, spec = _check_actor(item, context)
+    elif kind == "relation":
+        _ident, spec = _check_relation(item, context)
+    else:
+        _ident, spec = _check_event(item, context)
+    if isinstance(spec, RelationSpec):
+        _check_passage_consistency(reader, DatasetSpec("", "", "", relations=[spec]))
+    elif isinstance(spec, EventSpec):
+        _check_passage_consistency(reader, DatasetSpec("", "", "", events=[spec]))
+    reader.problems.sort()
+    return (None if reader.problems else spec), reader.problems
 
 def _check_passage_consistency(reader: _Reader, spec: DatasetSpec) -> None:
     """One span of text is one passage: its voice and speaker must agree wherever it is cited."""

@@ -25,6 +25,19 @@ class Sequence(list):
     item_lines: list[int]
 
 
+def from_plain(value: Any, line: int = 0) -> Any:
+    """Plain data (parsed JSON, a form) as the reader's line-keeping containers, every line ``line``."""
+    if isinstance(value, dict):
+        mapping = Mapping({key: from_plain(item, line) for key, item in value.items()})
+        mapping.line, mapping.key_lines = line, {}
+        return mapping
+    if isinstance(value, list):
+        sequence = Sequence(from_plain(item, line) for item in value)
+        sequence.line, sequence.item_lines = line, [line] * len(sequence)
+        return sequence
+    return value
+
+
 @dataclass(frozen=True)
 class YamlProblem:
     line: int

@@ -39,6 +39,8 @@ from ..models import (
     Source, User, utcnow,
 )
 from ..textmatch import context, find_all
+from . import access
+from .access import ANONYMOUS, Caller, Forbidden, ServiceError, Unauthorized
 from .records import NotFound
 
 MAX_BODY_BYTES = 64 * 1024
@@ -58,65 +60,24 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
 
-# --- Callers and errors -------------------------------------------------------
+# --- Callers and errors (shared with every write service) ------------------------
 
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking: a user (id, name, role) or nobody (all None)."""
-
-    id: int | None = None
-    name: str | None = None
-    role: str | None = None
-
-    @property
-    def authenticated(self) -> bool:
-        return self.id is not None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @classmethod
-    def of(cls, user: User | None) -> Caller:
-        return cls(user.id, user.name, user.role) if user is not None else cls()
+AnnotationError = ServiceError
 
 
-ANONYMOUS = Caller()
+class Invalid(access.Invalid):
+    code = "invalid_annotation"
 
 
-class AnnotationError(Exception):
-    """A refused request: ``status`` and ``code`` for HTTP, ``message`` for people, ``field`` when one is at fault."""
-
-    status = 400
-    code = "invalid"
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class Invalid(AnnotationError):
-    status, code = 400, "invalid_annotation"
-
-
-class Unauthorized(AnnotationError):
-    status, code = 401, "login_required"
-
-
-class Forbidden(AnnotationError):
-    status, code = 403, "forbidden"
-
-
-class Conflict(AnnotationError):
-    """The note changed since the caller read it. The transaction must be rolled back; read the
-    current note afresh (``note_id``) to show it beside the caller's version."""
-
-    status, code = 409, "version_conflict"
+class Conflict(access.Conflict):
+    """The note changed since the caller read it (see ``access.Conflict``)."""
 
     def __init__(self, message: str, note_id: str) -> None:
-        super().__init__(message)
-        self.note_id = note_id
+        super().__init__(message, "annotation", note_id)
+
+    @property
+    def note_id(self) -> str:
+        return self.ident
 
 
 # --- Input --------------------------------------------------------------------
@@ -288,10 +249,7 @@ def render_markdown(text: str) -> Markup:
 # --- Permissions ----------------------------------------------------------------
 
 def _require_writer(caller: Caller) -> None:
-    if not caller.authenticated:
-        raise Unauthorized("log in as an editor to write notes")
-    if caller.role not in ("editor", "admin"):
-        raise Forbidden(f"a {caller.role} can read notes but not write them; ask an admin for the editor role")
+    access.require_writer(caller, "write notes")
 
 
 def can_see(caller: Caller, note: Annotation) -> bool:

@@ -72,7 +72,7 @@ def actor_rows(session: Session, view: ViewFilter, ids: set[str] | None = None) 
     query = (
         select(
             Actor.id, Actor.name, Actor.kind, Actor.bloc_id, Actor.description, Actor.country,
-            Actor.affiliation_id, Actor.dataset_id, Bloc.name.label("bloc_name"), Bloc.color,
+            Actor.affiliation_id, Actor.dataset_id, Actor.version, Bloc.name.label("bloc_name"), Bloc.color,
         )
         .outerjoin(Bloc, Bloc.id == Actor.bloc_id)
         .order_by(Actor.dataset_id, Actor.position)
@@ -93,6 +93,7 @@ def actor_rows(session: Session, view: ViewFilter, ids: set[str] | None = None) 
             "id": row.id, "label": row.name, "kind": row.kind, "bloc": row.bloc_id, "bloc_name": row.bloc_name,
             "color": row.color or "#7f8c8d", "description": row.description, "country": row.country,
             "affiliation": row.affiliation_id, "aliases": aliases.get(row.id, []), "dataset": row.dataset_id,
+            "version": row.version,
         }
         for row in rows
     ]

@@ -63,6 +63,7 @@ def passage_data(passage: Passage) -> dict[str, Any]:
 def _relation_data(relation: Relation, types: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": relation.id,
+        "version": relation.version,
         "from": relation.source_id,
         "from_name": relation.source.name,
         "to": relation.target_id,
@@ -95,6 +96,7 @@ def _relations_query():  # type: ignore[no-untyped-def]
 def _event_data(event: Event) -> dict[str, Any]:
     return {
         "id": event.id,
+        "version": event.version,
         "date": event.date,
         "end": event.end,
         "precision": precision_of(event.date),

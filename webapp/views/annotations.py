@@ -22,6 +22,10 @@ from ..services import annotations as notes
 from ..services import explorer as explorer_service
 from ..services.annotations import AnnotationError, Caller, Conflict
 from ..services.filters import ViewFilter
+from .common import api_error as _api_error
+from .common import caller
+from .common import expected_version as _expected_version
+from .common import json_body as _json_body
 
 bp = Blueprint("annotations", __name__)
 
@@ -29,21 +33,8 @@ JSONLD = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 T = TypeVar("T")
 
 
-def caller() -> Caller:
-    if not current_user.is_authenticated:
-        return notes.ANONYMOUS
-    return Caller(current_user.id, current_user.name, current_user.role)
-
-
 def base_url() -> str:
     return request.url_root.rstrip("/")
-
-
-def _api_error(error: AnnotationError, current: dict[str, Any] | None = None) -> APIError:
-    details: dict[str, Any] = {"field": error.field} if error.field else {}
-    if current is not None:
-        details["current"] = current
-    return APIError(error.status, error.code, error.message, details)
 
 
 def current_note(note_id: str) -> Any:
@@ -62,26 +53,6 @@ def write(action: Callable[[Session], T]) -> T:
         raise _api_error(conflict, current_note(conflict.note_id)[2]) from None
     except AnnotationError as error:
         raise _api_error(error) from None
-
-
-def _json_body() -> Any:
-    if not request.mimetype or request.mimetype not in ("application/json", "application/ld+json"):
-        raise APIError(415, "unsupported_media_type", "send the note as JSON (Content-Type: application/json)")
-    raw = request.get_data(cache=True)
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise APIError(400, "malformed_json", f"the request body is not valid JSON: {error}") from None
-
-
-def _expected_version(draft_version: int | None) -> int | None:
-    """The version the client read: If-Match (our ETag) or ``version`` in the body."""
-    if request.if_match and not request.if_match.star_tag:
-        tags = list(request.if_match.as_set())
-        if len(tags) != 1 or not tags[0].isdigit():
-            raise APIError(400, "bad_if_match", "If-Match must be the note's ETag, as GET returned it", {"field": "If-Match"})
-        return int(tags[0])
-    return draft_version
 
 
 def _reply(note_json: dict[str, Any], status: int = 200, **headers: str):  # type: ignore[no-untyped-def]
