@@ -1,6 +1,7 @@
 # The two commands of the README's quick start, and what they need.
 #   make run   installs the app into .venv and serves it on http://127.0.0.1:5000 (SQLite, seeds loaded)
-#   make test  installs the app with its test tools and runs the whole suite (browser tests included)
+#   make test  installs the app with its test tools, runs the static checks (ruff, mypy), then the whole suite
+#              (browser tests included)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test serve-team browser clean
+.PHONY: run test check serve-team browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,12 @@ run: $(VENV)/.installed
 browser:
 	@scripts/ensure-chromium
 
-test: $(VENV)/.installed browser
+# Static checks (configured in pyproject.toml): lint, then types.
+check: $(VENV)/.installed
+	$(BIN)/ruff check webapp tests scripts
+	$(BIN)/mypy
+
+test: $(VENV)/.installed browser check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production-style server (set DATABASE_URL and SECRET_KEY first; see README "Running for a team").

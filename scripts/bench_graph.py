@@ -43,7 +43,8 @@ def build(database: Database, actors: int, relations: int) -> None:
         session.execute(insert(Actor), [{"id": f"a{i}", "dataset_id": "bench", "name": f"Actor {i}", "kind": "state",
                                          "bloc_id": f"b{i % 8}", "description": "", "position": i}
                                         for i in range(actors)])
-        session.execute(insert(Passage), [{"id": i + 1, "source_id": "s", "start": i % 5000, "end": i % 5000 + 20 + i // 5000,
+        session.execute(insert(Passage), [{"id": i + 1, "source_id": "s", "start": i % 5000,
+                                           "end": i % 5000 + 20 + i // 5000,
                                            "exact": "x", "prefix": "", "suffix": "", "voice": "report"}
                                           for i in range(relations)])
         rows, evidence = [], []
@@ -79,7 +80,8 @@ def main() -> None:
         def baseline() -> bytes:
             with database.session() as session:
                 items = session.scalars(select(Relation).options(
-                    selectinload(Relation.evidence), selectinload(Relation.source), selectinload(Relation.target))).all()
+                    selectinload(Relation.evidence), selectinload(Relation.source),
+                    selectinload(Relation.target))).all()
                 edges = [{"id": r.id, "from": r.source_id, "to": r.target_id, "type": r.type, "sign": r.sign,
                           "evidence_count": len(r.evidence), "from_name": r.source.name} for r in items]
                 return json.dumps({"edges": edges}).encode()

@@ -30,7 +30,7 @@ def main(base: str, out: Path) -> None:
         for name, path, (width, height) in SHOTS:
             page = browser.new_page(viewport={"width": width, "height": height})
             errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
             page.goto(base + path)
             if page.locator("#network").count():
                 page.wait_for_selector("#network[data-ready=true]", timeout=15000)

@@ -252,7 +252,8 @@ HX = {"HX-Request": "true"}
 GROUPS = [PAYLOADS[i:i + 7] for i in range(0, len(PAYLOADS), 7)]
 
 
-@pytest.mark.parametrize("payloads", GROUPS, ids=[f"payloads-{i * 7}-{i * 7 + len(g) - 1}" for i, g in enumerate(GROUPS)])
+@pytest.mark.parametrize("payloads", GROUPS,
+                         ids=[f"payloads-{i * 7}-{i * 7 + len(g) - 1}" for i, g in enumerate(GROUPS)])
 def test_payloads_are_inert_in_panels_reader_and_fragments(client, auth, people, payloads):  # type: ignore[no-untyped-def]
     stages = [stage(client, people, payload) for payload in payloads]
 

@@ -67,7 +67,8 @@ def test_reader_marks_passages_and_mentions(client):
 
 def test_explorer_page_embeds_the_network_and_the_timeline(client):
     html = client.get("/?at=2012-06-01&select=actor:iraq").get_data(as_text=True)
-    assert 'id="network-data"' in html and "iraq-intelligence-sharing-russia" not in html.split('id="network-data"')[1].split("</script>")[0]
+    assert 'id="network-data"' in html \
+        and "iraq-intelligence-sharing-russia" not in html.split('id="network-data"')[1].split("</script>")[0]
     assert 'data-testid="as-of-line"' in html
     assert 'data-testid="panel-actor"' in html
     assert "1 source" in html

@@ -2,7 +2,8 @@
 
 from webapp import textmatch
 
-SOURCE = "Iran\u00a0and Russia agreed to fight \u201cterrorists\u201d \u2014 Russia\u2019s commitment,\n  said   officials. Russia\u2019s commitment grows."
+SOURCE = ("Iran\u00a0and Russia agreed to fight \u201cterrorists\u201d \u2014 Russia\u2019s commitment,\n"
+          "  said   officials. Russia\u2019s commitment grows.")
 
 
 def _texts(quote):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import click
 from flask import Flask, g
@@ -37,7 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Htmx(app)
 
     from . import auth, errors, security
-    from .views import analysis, annotations, api, curation, explorer, exports, health
+    from .views import analysis, annotations, api, curation, editing, explorer, exports, health
     from .views import auth as auth_views
 
     errors.register(app)
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(analysis.bp)
     app.register_blueprint(annotations.bp)
     app.register_blueprint(curation.bp)
+    app.register_blueprint(editing.bp)
 
     from .cli import register_cli
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def _require_schema() -> None:
         raise click.ClickException("the database schema is out of date: run `flask --app webapp db upgrade`")
 
 
-def _print_problems(problems: list) -> None:  # type: ignore[type-arg]
+def _print_problems(problems: Iterable[object]) -> None:
     for problem in problems:
         click.echo(str(problem), err=True)
 

@@ -68,3 +68,12 @@ def parse_optional(value: object) -> PartialDate | None:
 def precision_of(text: str | None) -> Precision | None:
     """The precision of a stored partial date string."""
     return None if text is None else PartialDate.parse(text).precision
+
+
+def describe(date: PartialDate) -> str:
+    """How a partial date reads, in words: '2015-09' → 'all of September 2015'."""
+    if date.precision == "year":
+        return f"all of {date.first.year}"
+    if date.precision == "month":
+        return f"all of {date.first:%B} {date.first.year}"
+    return f"{date.first:%A} {date.first.day} {date.first:%B} {date.first.year}"

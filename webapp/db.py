@@ -57,7 +57,7 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms)
-            write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            write_bind: Engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             write_bind = self.engine
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -117,7 +117,7 @@
   }
 
   /* Apply a whole view state in place: network, timeline, panel, URL. */
-  function applyParams(params, push) {
+  function applyParams(params, push, keepPanel) {
     pushParams(params, push);
     var filterQuery = query(pick(params, FILTER_KEYS));
     var jobs = [];
@@ -147,7 +147,7 @@
                                  { target: "#timeline", swap: "outerHTML" }));
     }
     var selection = params.get("select");
-    if (selection) {
+    if (selection && !keepPanel) {
       var kind = selection.split(":")[0];
       jobs.push(loadPanel(kind, selection.slice(kind.length + 1), params));
     }
@@ -494,6 +494,10 @@
       if (event.target.closest("[data-annotate-cancel]")) { document.getElementById("annotate-form").hidden = true; }
     });
     document.body.addEventListener("htmx:afterSettle", layoutMargin);
+    // An edit was saved (the panel that answered shows it): redraw the network and the timeline.
+    document.body.addEventListener("records-changed", function () {
+      if (isLive()) { applyParams(currentParams(), false, true); }
+    });
     document.addEventListener("click", onClick, true);
     document.addEventListener("click", onReaderClick);
     document.addEventListener("keydown", onKeydown);

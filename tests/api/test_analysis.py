@@ -92,7 +92,9 @@ def test_brokers_rank_by_betweenness_on_the_signed_network(client):
 def test_diff_across_the_announcement(client):
     body = client.get("/api/analysis/diff?before=2015-08&after=2015-10").get_json()
     appeared = {r["id"] for r in body["appeared"]}
-    assert {"iraq-intelligence-sharing-iran", "iraq-intelligence-sharing-russia", "iraq-intelligence-sharing-syria"} <= appeared
+    assert {
+        "iraq-intelligence-sharing-iran", "iraq-intelligence-sharing-russia", "iraq-intelligence-sharing-syria",
+    } <= appeared
     assert body["ended"] == []
     default = client.get("/api/analysis/diff").get_json()
     assert (default["before"], default["after"]) == ("2015-08", "2015-09-27")

@@ -252,7 +252,8 @@ def test_export_then_load_into_a_fresh_database_reproduces_the_edits(client, tok
         mine, theirs = record(client, f"relations/{relation_id}"), record(fresh_client, f"relations/{relation_id}")
         assert mine["record"] == theirs["record"]
         passages = [
-            [{k: v for k, v in p.items() if k != "id"} for p in c.get(f"/api/relations/{relation_id}").get_json()["evidence"]]
+            [{k: v for k, v in p.items() if k != "id"}
+             for p in c.get(f"/api/relations/{relation_id}").get_json()["evidence"]]
             for c in (client, fresh_client)
         ]
         assert passages[0] == passages[1] and passages[0]

@@ -24,7 +24,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 CSP_PROBE = """
 window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+  // Where, and on which element: enough to find the template or script at fault.
+  var element = e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 120) : '';
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber
+                              + ' ' + element);
 });
 """
 
@@ -77,8 +80,8 @@ def checked_page(browser, live_server):  # type: ignore[no-untyped-def]
     violations = page.evaluate("window.__cspViolations || []") if not page.is_closed() else []
     context.close()
     assert problems.page_errors == [], problems.page_errors
-    assert problems.console_errors == [], problems.console_errors
     assert violations == [], violations
+    assert problems.console_errors == [], problems.console_errors
 
 
 @pytest.fixture

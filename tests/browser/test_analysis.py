@@ -14,7 +14,8 @@ def test_a_tension_shows_its_evidence_and_its_triangle(page):
     page.goto("/analysis")
     wait_for_network(page)
     tension = page.locator("[data-testid=tension][data-actors='iran,iraq,united-states']")
-    expect(tension.locator("[data-testid=tension-sentence]")).to_contain_text("Iraq is caught between Iran and United States")
+    expect(tension.locator("[data-testid=tension-sentence]")).to_contain_text(
+        "Iraq is caught between Iran and United States")
 
     tension.locator("[data-testid=tension-evidence] summary").click()
     expect(tension.locator("[data-testid=evidence]").first).to_be_visible()

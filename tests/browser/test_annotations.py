@@ -40,7 +40,9 @@ SELECT_TEXT = """(wanted) => {
   // The start in the text node the words begin in (not at the end of the one before), the end in theirs.
   const at = (offset, isEnd) => {
     for (const [node, from] of nodes) {
-      if (isEnd ? offset <= from + node.data.length : offset < from + node.data.length) { return [node, offset - from]; }
+      if (isEnd ? offset <= from + node.data.length : offset < from + node.data.length) {
+        return [node, offset - from];
+      }
     }
   };
   const range = document.createRange();
@@ -92,7 +94,8 @@ def log_in(page: Page, name: str, then: str) -> None:
 
 def allow_http_errors(page: Page, *statuses: int) -> None:
     """Chromium logs every 4xx fetch as a console error; drop the ones this test asked for."""
-    pattern = re.compile(r"status of (%s)\b" % "|".join(map(str, statuses)))
+    alternatives = "|".join(map(str, statuses))
+    pattern = re.compile(rf"status of ({alternatives})\b")
     page.problems.console_errors[:] = [m for m in page.problems.console_errors if not pattern.search(m)]
 
 
@@ -303,7 +306,8 @@ def test_a_conflict_resolved_by_editing_a_merge_or_by_taking_theirs(page, second
 
     note_in(second_page, note_id).get_by_test_id("note-body-input").fill("Iraq shares intelligence with Iran.")
     note_in(second_page, note_id).get_by_test_id("note-save").click()
-    expect(note_in(second_page, note_id).get_by_test_id("note-body")).to_have_text("Iraq shares intelligence with Iran.")
+    expect(note_in(second_page, note_id).get_by_test_id("note-body")).to_have_text(
+        "Iraq shares intelligence with Iran.")
 
     note_in(page, note_id).get_by_test_id("note-body-input").fill("Iraq shares intelligence, from Baghdad.")
     note_in(page, note_id).get_by_test_id("note-tags-input").fill("intel, baghdad")

@@ -315,7 +315,8 @@ def test_concurrent_edits_through_gunicorn_lose_nothing(gunicorn_server: Server,
         summary = (f"concurrency on {dialect}: {acknowledged} edits acknowledged by {WRITERS} writers on "
                    f"{len(note_ids)} notes through gunicorn ({GUNICORN_WORKERS} workers), {stats.retries} 409 "
                    f"retries (at most {stats.most_attempts} attempts for one edit), {requests} requests, "
-                   f"{elapsed:.1f} s ({requests / elapsed:.0f} requests/s); statuses {dict(sorted(stats.statuses.items()))}")
+                   f"{elapsed:.1f} s ({requests / elapsed:.0f} requests/s); "
+                   f"statuses {dict(sorted(stats.statuses.items()))}")
         print(summary)
         with capsys.disabled():
             sys.stdout.write(f"\n{summary}\n")
@@ -348,7 +349,7 @@ def test_concurrent_edits_through_gunicorn_lose_nothing(gunicorn_server: Server,
             # Each revision is the one before it plus exactly one line: a chain, with nothing overwritten.
             bodies = [r["snapshot"]["body"] for r in revisions]
             assert bodies[0] == initial[note_id]
-            for before, after in zip(bodies, bodies[1:]):
+            for before, after in zip(bodies, bodies[1:], strict=False):
                 assert after.startswith(before + "\n") and "\n" not in after[len(before) + 1:], (before, after)
             assert [b.rsplit("\n", 1)[-1] for b in bodies[1:]] == edits
         assert stats.server_errors == [], f"5xx responses while checking: {stats.server_errors[:10]}"

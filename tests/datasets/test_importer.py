@@ -73,7 +73,8 @@ def test_markdown_article_is_added_and_its_actors_reported(runner, session, arti
     source = session.get(Source, "intel-deal-oct-2015")
     assert source.dataset_id == "iraq-intel-2015"
     assert source.text == ARTICLE  # the body exactly as written
-    assert (source.title, source.publisher, source.author) == ("Iraq, Iran and Russia agree", "Example News", "A. Writer")
+    assert (source.title, source.publisher, source.author) == (
+        "Iraq, Iran and Russia agree", "Example News", "A. Writer")
     assert (source.url, source.published, source.language) == ("https://news.example/intel-deal", "2015-10", "en")
     assert source.published_first.isoformat() == "2015-10-01"
     assert source.filename == "intel-deal-oct-2015.md"
@@ -271,7 +272,8 @@ def test_replace_refuses_to_break_evidence(runner, session, tmp_path):
     result = import_source(runner, str(path), "--dataset", "iraq-intel-2015", "--replace")
     assert result.exit_code != 0
     assert "the passage 'Kerry sounds a little peeved" in result.output
-    assert "relation united-states-non-cooperation-iraq" in result.output and "is no longer in the text" in result.output
+    assert "relation united-states-non-cooperation-iraq" in result.output \
+        and "is no longer in the text" in result.output
     assert "would break 1 evidence passage(s)" in result.output
     session.expire_all()
     assert snapshot(session) == before
@@ -306,7 +308,8 @@ def test_imported_source_exports_and_loads_back(runner, session, article, tmp_pa
     spec, problems = read_dataset(out / "iraq-intel-2015")
     assert not problems
     imported = next(s for s in spec.sources if s.id == "intel-deal-oct-2015")
-    assert (imported.title, str(imported.published), imported.text) == ("Iraq, Iran and Russia agree", "2015-10", ARTICLE)
+    assert (imported.title, str(imported.published), imported.text) == (
+        "Iraq, Iran and Russia agree", "2015-10", ARTICLE)
 
     before = snapshot(session)
     load = runner.invoke(args=["load", str(out / "iraq-intel-2015")])

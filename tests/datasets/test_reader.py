@@ -55,7 +55,8 @@ def test_fixture_dataset_is_read_with_defaults_from_its_types():
     assert str(relations["upland-hostility-lowland"].end) == "2003"
     quote = pact.evidence[1]
     source = spec.sources[0]
-    assert source.text[quote.start:quote.end] == quote.exact == "\u201cWe will share the river\u2019s water fairly,\u201d"
+    assert source.text[quote.start:quote.end] == quote.exact \
+        == "\u201cWe will share the river\u2019s water fairly,\u201d"
 
 
 def test_six_planted_errors_in_three_files_are_all_reported(river: Path):

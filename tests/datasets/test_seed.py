@@ -38,7 +38,8 @@ def test_required_relations_exist_with_evidence(seed):
     for partner in ("iran", "russia", "syria"):
         assert ("iraq", "intelligence_sharing", partner) in pairs
     for enemy in ("shiite-militias", "us-led-coalition", "russia", "iran", "iraq"):
-        assert any(s == enemy and t == "isis" and r.sign < 0 for r in seed.relations for s, t in [(r.source_id, r.target_id)]), enemy
+        assert any(s == enemy and t == "isis" and r.sign < 0
+                   for r in seed.relations for s, t in [(r.source_id, r.target_id)]), enemy
     assert any(r.source_id in ("syria", "assad") and r.target_id == "isis" and r.sign < 0 for r in seed.relations)
     for kind in ("political_support", "financial_support", "military_support"):
         relation = next(r for r in seed.relations if (r.source_id, r.type, r.target_id) == ("iran", kind, "assad"))

@@ -119,7 +119,8 @@ def dataset_files(session: Session, dataset_id: str) -> dict[str, str]:
         files[f"sources/{source.filename}"] = "---\n" + yamlio.dump(front) + "---\n" + source.text
 
     actors = session.scalars(
-        select(Actor).where(Actor.dataset_id == dataset_id).order_by(Actor.position).options(selectinload(Actor.aliases))
+        select(Actor).where(Actor.dataset_id == dataset_id).order_by(Actor.position)
+        .options(selectinload(Actor.aliases))
     ).all()
     files["actors.yaml"] = yamlio.dump([actor_record(a) for a in actors])
 

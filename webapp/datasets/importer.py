@@ -169,7 +169,7 @@ def _markdown(text: str, file: str) -> tuple[yamlio.Mapping, str]:
         raise ImportRefused([f"{file}:{p.line}: {p.message}" for p in problems])
     if data is None:  # empty front matter: the command line gives the metadata
         return _empty_mapping(), body
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlio.Mapping):
         where = f"{file}:{getattr(data, 'line', offset + 1)}"
         raise ImportRefused([f"{where}: the front matter must be a mapping with title, publisher, published"])
     return data, body

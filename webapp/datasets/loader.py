@@ -60,7 +60,8 @@ class EditConflict:
         who = f" (edited in the app by {self.changed_by})" if self.changed_by else " (edited in the app)"
         if self.field == "*":
             return f"{self.kind} '{self.id}'{who}: the files no longer list it"
-        return f"{self.kind} '{self.id}'{who}: {self.field}: app {_show(self.app_value)} / file {_show(self.file_value)}"
+        return (f"{self.kind} '{self.id}'{who}: {self.field}: "
+                f"app {_show(self.app_value)} / file {_show(self.file_value)}")
 
 
 def _show(value: Any) -> str:

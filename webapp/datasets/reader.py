@@ -232,7 +232,7 @@ class _Item:
             if required:
                 self.problem(None, f"{self.what} is missing the required field '{key}'", field=self.field(key))
             return _empty_sequence(self.data.line)
-        if not isinstance(value, list):
+        if not isinstance(value, yamlio.Sequence):
             self.problem(key, f"'{key}' must be a list")
             return _empty_sequence(self.data.line)
         return value
@@ -277,12 +277,12 @@ class _Reader:
         file = self.path(name)
         if data is None:
             return []
-        if not isinstance(data, list):
+        if not isinstance(data, yamlio.Sequence):
             self.problem(file, getattr(data, "line", 1), f"{name} must be a list of {what}s")
             return []
         result = []
-        for line, item in zip(data.item_lines, data):
-            if not isinstance(item, dict):
+        for line, item in zip(data.item_lines, data, strict=True):
+            if not isinstance(item, yamlio.Mapping):
                 self.problem(file, line, f"each entry of {name} must be a mapping describing one {what}")
             else:
                 result.append((item, file))
@@ -328,7 +328,7 @@ def _read_header(reader: _Reader) -> DatasetSpec:
     spec = DatasetSpec(id=reader.directory.name, title=reader.directory.name, description="")
     if data is None:
         return spec
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlio.Mapping):
         reader.problem(file, getattr(data, "line", 1), "dataset.yaml must be a mapping with id, title, blocs")
         return spec
     item = _Item(reader, file, data, "the dataset", {"id", "title", "description", "blocs", "relation_types"})
@@ -338,8 +338,8 @@ def _read_header(reader: _Reader) -> DatasetSpec:
     spec.locations[("dataset", spec.id)] = (file, item.data.line_of("id"))
 
     seen: dict[str, tuple[str, int]] = {}
-    for line, raw in zip(*_lines_and_items(item.sequence("blocs"))):
-        if not isinstance(raw, dict):
+    for line, raw in zip(*_lines_and_items(item.sequence("blocs")), strict=True):
+        if not isinstance(raw, yamlio.Mapping):
             reader.problem(file, line, "each bloc must be a mapping with id, name, color")
             continue
         item_ = _Item(reader, file, raw, "a bloc", BLOC_FIELDS)
@@ -350,8 +350,8 @@ def _read_header(reader: _Reader) -> DatasetSpec:
                 spec.blocs.append(bloc)
 
     seen_types: dict[str, tuple[str, int]] = {}
-    for line, raw in zip(*_lines_and_items(item.sequence("relation_types"))):
-        if not isinstance(raw, dict):
+    for line, raw in zip(*_lines_and_items(item.sequence("relation_types")), strict=True):
+        if not isinstance(raw, yamlio.Mapping):
             reader.problem(file, line, "each relation type must be a mapping with id, label, sign, directed")
             continue
         kind = _Item(reader, file, raw, "a relation type", {"id", "label", "sign", "directed"})
@@ -396,7 +396,7 @@ def _read_sources(reader: _Reader, spec: DatasetSpec) -> None:
             reader.problem(file, problem.line, problem.message)
         if data is None and problems:
             continue
-        if not isinstance(data, dict):
+        if not isinstance(data, yamlio.Mapping):
             reader.problem(file, 1, "the front matter must be a mapping with title, publisher, published")
             continue
         source_id, source = _read_source(reader, file, data, body, default_id=path.stem, filename=path.name)
@@ -500,7 +500,7 @@ def _check_actor(item: _Item, context: RecordContext) -> tuple[str | None, Actor
         item.problem("bloc", f"unknown bloc '{bloc}' (dataset.yaml declares: {declared})")
         bloc = None
     aliases: list[str] = []
-    for index, (line, alias) in enumerate(zip(*_lines_and_items(item.sequence("aliases")))):
+    for index, (line, alias) in enumerate(zip(*_lines_and_items(item.sequence("aliases")), strict=True)):
         where = item.field(f"aliases[{index}]")
         if not isinstance(alias, str) or not alias.strip():
             reader.problem(file, line, f"alias {alias!r} must be a non-empty text", where)
@@ -548,9 +548,9 @@ def _read_evidence(owner: _Item, context: RecordContext) -> list[EvidenceSpec]:
     items = owner.sequence("evidence", required=True)
     if "evidence" in owner.data and not items:
         owner.problem("evidence", f"{owner.what} needs at least one evidence item")
-    for index, (line, raw) in enumerate(zip(*_lines_and_items(items))):
+    for index, (line, raw) in enumerate(zip(*_lines_and_items(items), strict=True)):
         path = owner.field(f"evidence[{index}]") or ""
-        if not isinstance(raw, dict):
+        if not isinstance(raw, yamlio.Mapping):
             reader.problem(owner.file, line, "each evidence item must be a mapping with source, quote, voice", path)
             continue
         item = _Item(reader, owner.file, raw, "an evidence item", EVIDENCE_FIELDS, path)
@@ -584,7 +584,8 @@ def check_evidence(item: _Item, context: RecordContext) -> EvidenceSpec | None:
         item.problem("quote", f"quote not found in source '{source_id}': {_short(quote)!r}")
         return None
     if occurrence is None and len(spans) > 1:
-        item.problem("quote", f"quote occurs {len(spans)} times in source '{source_id}': add 'occurrence: N' to choose one")
+        item.problem("quote", f"quote occurs {len(spans)} times in source '{source_id}': "
+                              "add 'occurrence: N' to choose one")
         return None
     if occurrence is not None and occurrence > len(spans):
         item.problem("occurrence", f"occurrence {occurrence} asked, but the quote occurs only {len(spans)} time(s)")
@@ -673,7 +674,7 @@ def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, Event
     end = item.date("end")
     interval_ok = _check_interval(item, date, end)
     actors: list[str] = []
-    for index, (line, actor) in enumerate(zip(*_lines_and_items(item.sequence("actors")))):
+    for index, (line, actor) in enumerate(zip(*_lines_and_items(item.sequence("actors")), strict=True)):
         where = item.field(f"actors[{index}]")
         if not isinstance(actor, str) or actor not in context.actor_ids:
             reader.problem(file, line, f"unknown actor {actor!r} in the event's actors", where)

@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..models import ROLES, ApiToken, LoginAttempt, User, utcnow
@@ -196,7 +196,7 @@ def _attempt_key(name: str) -> str:
 
 
 def _retry_after(
-    session: Session, column, value: str, limit: int, now: dt.datetime  # type: ignore[no-untyped-def]
+    session: Session, column: InstrumentedAttribute[str], value: str, limit: int, now: dt.datetime
 ) -> int | None:
     """Seconds until fewer than ``limit`` attempts on ``value`` fall in the window; None if already so."""
     cutoff = now - LOGIN_WINDOW

@@ -253,7 +253,8 @@ def camps(session: Session, view: ViewFilter, partition: dict[str, int]) -> dict
     bloc_names = {r["bloc"]: r["bloc_name"] for r in rows.values()}
     return {
         "camps": [
-            sorted((rows[a] for a, c in partition.items() if c == camp), key=lambda r: (r["bloc_name"] or "~", r["label"]))
+            sorted((rows[a] for a, c in partition.items() if c == camp),
+                   key=lambda r: (r["bloc_name"] or "~", r["label"]))
             for camp in (0, 1)
         ],
         "blocs": [
@@ -342,7 +343,7 @@ def chart(points: list[dict[str, Any]], width: int = 320, height: int = 120) -> 
     days = [PartialDate.parse(p["date"]).first.toordinal() for p in plotted]
     span = (max(days) - min(days)) if days else 0
     marks = []
-    for point, day in zip(plotted, days):
+    for point, day in zip(plotted, days, strict=True):
         x = left + ((day - days[0]) / span * inner_w if span else inner_w / 2)
         y = top + (1 - point["share"]) * inner_h
         marks.append({**point, "x": round(x, 1), "y": round(y, 1), "percent": round(point["share"] * 100)})

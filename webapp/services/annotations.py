@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,7 +40,8 @@ from ..models import (
 )
 from ..textmatch import context, find_all
 from . import access
-from .access import ANONYMOUS, Caller, Forbidden, ServiceError, Unauthorized
+from .access import ANONYMOUS as ANONYMOUS  # re-exported: services.explorer uses notes_service.ANONYMOUS
+from .access import Caller, Forbidden, ServiceError
 from .records import NotFound
 
 MAX_BODY_BYTES = 64 * 1024
@@ -50,7 +51,9 @@ MAX_QUOTE_CHARS = 5000
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 RECORD_PATHS = {"actor": "actors", "relation": "relations", "event": "events", "source": "sources"}
 _PATH_KINDS = {path: kind for kind, path in RECORD_PATHS.items()}
-_RECORD_MODELS = {"actor": Actor, "relation": Relation, "event": Event, "source": Source}
+_RECORD_MODELS: dict[str, type[Actor] | type[Relation] | type[Event] | type[Source]] = {
+    "actor": Actor, "relation": Relation, "event": Event, "source": Source,
+}
 
 # Markdown without raw HTML, then an allowlist: what survives can only format text and link out.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
@@ -169,8 +172,11 @@ def parse_target(value: Any) -> Target:
         raise Invalid("only a source can have text selectors", "target.selector")
     if kind == "source":
         if not target.exact or not target.exact.strip():
-            raise Invalid("a note on a text needs a TextQuoteSelector with the selected words ('exact')", "target.selector")
-        if (target.start is None) != (target.end is None) or (target.start is not None and target.end <= target.start):
+            raise Invalid("a note on a text needs a TextQuoteSelector with the selected words ('exact')",
+                          "target.selector")
+        if (target.start is None) != (target.end is None) or (
+            target.start is not None and target.end is not None and target.end <= target.start
+        ):
             raise Invalid("a TextPositionSelector needs 'start' < 'end'", "target.selector")
     return target
 
@@ -229,7 +235,8 @@ def parse_draft(data: Any, *, require_target: bool = True) -> Draft:
         raise Invalid(f"'visibility' must be one of {', '.join(VISIBILITIES)}", "visibility")
     target = parse_target(data["target"]) if data.get("target") is not None else None
     if target is None and require_target:
-        raise Invalid("'target' is required: the URL of an actor, relation or event, or a source with selectors", "target")
+        raise Invalid("'target' is required: the URL of an actor, relation or event, or a source with selectors",
+                      "target")
     version = data.get("version")
     if version is not None:
         version = _int(version, "version")
@@ -330,7 +337,8 @@ def anchors(session: Session, notes: Iterable[Annotation]) -> dict[str, Anchor]:
         for kind, ids in wanted.items()
     }
     source_ids = wanted.get("source", set())
-    texts = dict(session.execute(select(Source.id, Source.text).where(Source.id.in_(source_ids))).all()) if source_ids else {}
+    texts = (dict(session.execute(select(Source.id, Source.text).where(Source.id.in_(source_ids))).all())
+             if source_ids else {})
     return {note.id: anchor_of(note, texts, existing) for note in notes}
 
 
@@ -360,7 +368,7 @@ def get(session: Session, caller: Caller, note_id: str) -> Annotation:
 
 
 def visible_query(caller: Caller):  # type: ignore[no-untyped-def]
-    conditions = [Annotation.deleted_at.is_(None)]
+    conditions: list[ColumnElement[bool]] = [Annotation.deleted_at.is_(None)]
     if caller.authenticated:
         conditions.append((Annotation.visibility == "shared") | (Annotation.creator_id == caller.id))
     else:
@@ -396,7 +404,7 @@ def on_records(session: Session, caller: Caller, kind: str, ident: str,
     where = anchors(session, notes + on_text)
     for note in on_text:
         anchor = where[note.id]
-        if anchor.start is not None and any(
+        if anchor.start is not None and anchor.end is not None and any(
             anchor.start < end and start < anchor.end for start, end in spans[note.target_id]
         ):
             notes.append(note)
@@ -547,7 +555,8 @@ def to_jsonld(note: Annotation, base: str, anchor: Anchor | None = None, *, cont
         target: Any = {
             "source": target_url(base, "source", note.target_id),
             "selector": [
-                {"type": "TextQuoteSelector", "exact": note.exact, "prefix": note.prefix or "", "suffix": note.suffix or ""},
+                {"type": "TextQuoteSelector", "exact": note.exact,
+                 "prefix": note.prefix or "", "suffix": note.suffix or ""},
                 {"type": "TextPositionSelector", "start": note.start, "end": note.end},
             ],
         }

@@ -242,6 +242,6 @@ def brute_force_frustration(actors: list[str], signs: Mapping[Pair, int]) -> int
         return 0
     best = len(signs)
     for bits in itertools.product((0, 1), repeat=len(actors) - 1):
-        side = dict(zip(actors, (0, *bits)))
+        side = dict(zip(actors, (0, *bits), strict=True))
         best = min(best, len(frustrated_edges(signs, side)))
     return best

@@ -49,7 +49,8 @@ def page_context(session: Session, view: ViewFilter) -> dict[str, Any]:
 def find_actor(session: Session, query: str) -> str | None:
     """The actor whose id, name or alias is ``query`` (case-insensitive), if any."""
     lowered = query.strip().lower()
-    hit = session.scalar(select(Actor.id).where(or_(func.lower(Actor.id) == lowered, func.lower(Actor.name) == lowered)))
+    hit = session.scalar(
+        select(Actor.id).where(or_(func.lower(Actor.id) == lowered, func.lower(Actor.name) == lowered)))
     if hit:
         return hit
     return session.scalar(select(ActorAlias.actor_id).where(func.lower(ActorAlias.name) == lowered).limit(1))
@@ -81,7 +82,8 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         record = records.relation_detail(session, ident)
         # Opened by a link or a shared URL, a relation may lie outside the chosen date or filters.
         outside = session.scalar(select(Relation.id).where(Relation.id == ident, *view.relation_conditions())) is None
-        record["outside_view"] = (f"the date {view.at}" if view.at else "the chosen dates or filters") if outside else None
+        record["outside_view"] = (
+            (f"the date {view.at}" if view.at else "the chosen dates or filters") if outside else None)
         passages = record["evidence"]
         involved = {record["from"], record["to"]}
     else:
@@ -116,7 +118,9 @@ def passage_supports(session: Session, passages: list[dict[str, Any]]) -> dict[i
     actor_name = names(session)
     types = relation_types(session)
     relations = {
-        row.id: {"id": row.id, "label": f"{actor_name[row.source_id]} — {types.get(row.type, {'label': row.type})['label']} — {actor_name[row.target_id]}",
+        row.id: {"id": row.id,
+                 "label": f"{actor_name[row.source_id]} — {types.get(row.type, {'label': row.type})['label']} — "
+                          f"{actor_name[row.target_id]}",
                  "sign": row.sign}
         for row in session.execute(
             select(Relation.id, Relation.source_id, Relation.target_id, Relation.type, Relation.sign)

@@ -91,7 +91,7 @@ def gexf_bytes(G: nx.MultiDiGraph) -> bytes:
     for _n, attributes in safe.nodes(data=True):
         rgb = _rgb(attributes.get("color"))
         if rgb:
-            attributes["viz"] = {"color": dict(zip("rgb", rgb))}
+            attributes["viz"] = {"color": dict(zip("rgb", rgb, strict=True))}
     writer = GEXFWriter(version="1.2draft")
     writer.add_graph(safe)
     # Set even when no relation is dated, so Gephi never reads dates as numbers.

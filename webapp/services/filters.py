@@ -17,7 +17,9 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..dates import DateError, PartialDate
-from ..models import CONFIDENCES, Actor, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source
+from ..models import (
+    CONFIDENCES, Actor, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source,
+)
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import RelationType
 
@@ -97,7 +99,8 @@ class ViewFilter:
 
         confidence = _text(args, "min_confidence")
         if confidence is not None and confidence not in CONFIDENCES:
-            raise FilterError("min_confidence", f"'min_confidence' must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
+            raise FilterError("min_confidence",
+                              f"'min_confidence' must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
 
         isolated_raw = (_text(args, "include_isolated") or "0").lower()
         if isolated_raw not in ("0", "1", "true", "false", "yes", "no"):
@@ -231,7 +234,8 @@ def check_exists(session: Session, view: ViewFilter) -> None:
         found = set(session.scalars(select(model.id).where(model.id.in_(ids))))
         missing = [i for i in ids if i not in found]
         if missing:
-            raise FilterError(parameter, f"'{parameter}': unknown {model.__tablename__[:-1]} {', '.join(map(repr, missing))}")
+            raise FilterError(parameter,
+                              f"'{parameter}': unknown {model.__tablename__[:-1]} {', '.join(map(repr, missing))}")
     if view.types:
         known = set(BUILTIN_RELATION_TYPES) | set(session.scalars(select(RelationType.id)))
         missing = [t for t in view.types if t not in known]

@@ -33,7 +33,7 @@ SHAPES = {
     "person": "diamond",
     "group": "triangleDown",
 }
-SIGN_STYLE = {
+SIGN_STYLE: dict[int, dict[str, Any]] = {
     1: {"color": "#2f7d4f", "dashes": False},
     -1: {"color": "#c62828", "dashes": [8, 6]},
     0: {"color": "#7b8494", "dashes": [2, 5]},
@@ -58,7 +58,8 @@ _layout_cache: OrderedDict[str, dict[str, tuple[float, float]]] = OrderedDict()
 
 
 def _compute_layout(session: Session) -> dict[str, tuple[float, float]]:
-    actors = session.execute(select(Actor.id, Actor.bloc_id, Actor.dataset_id).order_by(Actor.dataset_id, Actor.position)).all()
+    actors = session.execute(
+        select(Actor.id, Actor.bloc_id, Actor.dataset_id).order_by(Actor.dataset_id, Actor.position)).all()
     relations = session.execute(select(Relation.source_id, Relation.target_id, Relation.sign)).all()
     blocs = list(dict.fromkeys((a.dataset_id, a.bloc_id) for a in actors))
     graph_ = nx.Graph()
@@ -184,4 +185,4 @@ def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
 
 def _darken(color: str, factor: float = 0.7) -> str:
     red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
-    return "#{:02x}{:02x}{:02x}".format(int(red * factor), int(green * factor), int(blue * factor))
+    return f"#{int(red * factor):02x}{int(green * factor):02x}{int(blue * factor):02x}"

@@ -1,4 +1,5 @@
-"""Passages in their text: a sentence of context with mentions marked, and the article cut into highlightable segments."""
+"""Passages in their text: a sentence of context with mentions marked, and the article cut into
+highlightable segments."""
 
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def article_segments(text: str, passages: list[tuple[int, int, int]], names: dic
     mention_at = {start: (end, actor) for start, end, actor in found}
     segments: list[Segment] = []
     active_mention: tuple[int, str] | None = None
-    for left, right in zip(ordered, ordered[1:]):
+    for left, right in zip(ordered, ordered[1:], strict=False):
         if left in mention_at:
             active_mention = mention_at[left]
         covering = [pid for pid, start, end in passages if start <= left and right <= end]

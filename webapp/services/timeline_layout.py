@@ -143,11 +143,11 @@ def build(
         y += ROW
         for relation in groups[heading]:
             start = PartialDate.parse(relation["start"]).first if relation.get("start") else None
-            end = PartialDate.parse(relation["end"]).last if relation.get("end") else None
-            if (start and start > layout.last) or (end and end < layout.first):
+            relation_end = PartialDate.parse(relation["end"]).last if relation.get("end") else None
+            if (start and start > layout.last) or (relation_end and relation_end < layout.first):
                 continue
             x1 = layout.x(max(start, layout.first)) if start else layout.x(layout.first)
-            x2 = layout.x(min(end, layout.last)) if end else layout.x(layout.last)
+            x2 = layout.x(min(relation_end, layout.last)) if relation_end else layout.x(layout.last)
             layout.rows.append(Row(label(relation), y))
             sign = SIGN_NAMES[relation["sign"]]
             layout.bars.append(Bar(
@@ -155,7 +155,7 @@ def build(
                 title=f"{names.get(relation['from'])} {relation['type_label']} {names.get(relation['to'])}: "
                       f"{relation.get('start') or 'open start'} – {relation.get('end') or 'open end'}",
                 css=f"tl-relation sign-{sign}", open_start=start is None or start < layout.first,
-                open_end=end is None or end > layout.last,
+                open_end=relation_end is None or relation_end > layout.last,
             ))
             y += ROW
     layout.height = y + 10

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import get_session
@@ -15,7 +17,8 @@ bp = Blueprint("analysis", __name__)
 def page():  # type: ignore[no-untyped-def]
     if request.args.get("q"):
         # The filter bar's actor search selects an actor: that is the explorer's job.
-        return redirect(url_for("explorer.index", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("explorer.index", **args))
     session = get_session()
     view = filters.parse(session, request.args)
     comparison = analysis.parse_comparison(request.args)

@@ -7,7 +7,6 @@ reply is built inside it, so a refused or conflicting write changes nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,11 +19,12 @@ from ..errors import APIError
 from ..jsonio import json_response
 from ..services import annotations as notes
 from ..services import explorer as explorer_service
-from ..services.annotations import AnnotationError, Caller, Conflict
+from ..services.annotations import AnnotationError, Conflict
 from ..services.filters import ViewFilter
 from .common import api_error as _api_error
 from .common import caller
 from .common import expected_version as _expected_version
+from .common import is_htmx
 from .common import json_body as _json_body
 
 bp = Blueprint("annotations", __name__)
@@ -196,7 +196,8 @@ def _place(note: dict[str, Any]) -> str:
 
 
 def _record_url(kind: str, ident: str) -> str:
-    return url_for(f"explorer.{kind}", **{f"{kind}_id": ident})
+    params: dict[str, Any] = {f"{kind}_id": ident}
+    return url_for(f"explorer.{kind}", **params)
 
 
 def _notes_section(session: Session, kind: str, ident: str, **extra: Any) -> str:
@@ -218,7 +219,7 @@ def _shown(session: Session, note: notes.Annotation) -> dict[str, Any]:
 
 def _changed(note: dict[str, Any], fragment: str):  # type: ignore[no-untyped-def]
     """The changed component for htmx; for a plain form post, back to where the note is shown."""
-    return render_template(fragment, n=note) if request.htmx else redirect(_place(note), 303)
+    return render_template(fragment, n=note) if is_htmx() else redirect(_place(note), 303)
 
 
 @bp.post("/notes")
@@ -229,23 +230,23 @@ def note_create():  # type: ignore[no-untyped-def]
             created = _shown(session, notes.create(session, caller(), _form_draft(with_target=True)))
     except notes.Invalid as error:
         values = _draft_values(request.form)
-        if request.htmx and kind == "source":
+        if is_htmx() and kind == "source":
             # The reader's Annotate form keeps its place and the user's text, with the reason.
             return render_template("_partials/annotate_fields.html", source_id=ident, draft=values,
                                    selection=request.form, error=error.message), 422
-        if request.htmx and kind in ("actor", "relation", "event"):
+        if is_htmx() and kind in ("actor", "relation", "event"):
             return _notes_section(get_session(), kind, ident, draft=values, error=error.message), 422
         raise APIError(400, error.code, error.message) from None
     except AnnotationError as error:
         return _refusal(error)
-    if request.htmx and kind == "source":
+    if is_htmx() and kind == "source":
         # The article must be re-cut to underline the new note's words: reload the reader there.
         # (``note=`` makes it a new URL: a change of #fragment alone would not reload the page.)
         response = make_response("", 204)
         response.headers["HX-Redirect"] = url_for("explorer.source", source_id=ident, note=created["id"]) + \
             f"#note-{created['id']}"
         return response
-    if request.htmx:
+    if is_htmx():
         # A fresh session: on SQLite the request's own began its snapshot (loading the user) before the write.
         with get_database().session() as fresh:
             return _notes_section(fresh, kind, ident)
@@ -264,7 +265,7 @@ def note_edit(note_id: str):  # type: ignore[no-untyped-def]
     n = _shown(session, notes.get(session, caller(), note_id))
     if not n["can_change"]:
         raise APIError(403, "forbidden", "only the note's author or an admin can edit it")
-    template = "_partials/note_edit.html" if request.htmx else "note_edit_page.html"
+    template = "_partials/note_edit.html" if is_htmx() else "note_edit_page.html"
     return render_template(template, n=n, back_url=_record_url(n["target_kind"], n["target_id"]))
 
 
@@ -286,12 +287,12 @@ def _save(note_id: str):  # type: ignore[no-untyped-def]
         back = _record_url(current["target_kind"], current["target_id"])
         page = render_template("_partials/note_conflict.html", n=current, draft=values, caller=caller(), back_url=back,
                                saved_by=_last_editor(note_id))
-        if not request.htmx:
+        if not is_htmx():
             page = render_template("note_edit_page.html", conflict=page, n=current, back_url=back)
         return page, 409
     except notes.Invalid as error:
         n = current_note(note_id)[1]
-        template = "_partials/note_edit.html" if request.htmx else "note_edit_page.html"
+        template = "_partials/note_edit.html" if is_htmx() else "note_edit_page.html"
         return render_template(template, n=n, draft=values, error=error.message,
                                back_url=_record_url(n["target_kind"], n["target_id"])), 422
     except AnnotationError as error:

@@ -16,6 +16,11 @@ from ..services.access import ANONYMOUS, Caller, ServiceError
 VERSION_PATTERN = re.compile(r"[0-9]{1,9}")
 
 
+def is_htmx() -> bool:
+    """Whether htmx sent this request (its HX-Request header); htmx-flask adds ``request.htmx`` at runtime."""
+    return bool(request.htmx)  # type: ignore[attr-defined]
+
+
 def caller() -> Caller:
     if not current_user.is_authenticated:
         return ANONYMOUS

@@ -25,6 +25,7 @@ from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
 from ..services.passages import actor_names, article_segments
 from .annotations import caller
+from .common import is_htmx
 
 bp = Blueprint("explorer", __name__)
 
@@ -58,13 +59,14 @@ def _render(partial: str, page: str, **context: Any):  # type: ignore[no-untyped
     """The fragment for htmx, the full page otherwise, from the same partial."""
     context.setdefault("state", view_state())
     context.setdefault("state_url", state_url)
-    if request.htmx:
+    if is_htmx():
         return render_template(partial, **context)
     return render_template(page, partial=partial, **context)
 
 
 def state_url(endpoint: str = "explorer.index", **changes: str | None) -> str:
-    return url_for(endpoint, **view_state(**changes))
+    params: dict[str, Any] = view_state(**changes)
+    return url_for(endpoint, **params)
 
 
 def _selection() -> tuple[str, str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request, url_for
 
 from .. import get_session
@@ -23,5 +25,5 @@ def graph(fmt: str) -> Response:
 @bp.app_template_global()
 def export_url(fmt: str) -> str:
     """The download link for the current page's filters (the other view state is left out)."""
-    args = {k: ",".join(request.args.getlist(k)) for k in filters.PARAMETERS if request.args.get(k)}
+    args: dict[str, Any] = {k: ",".join(request.args.getlist(k)) for k in filters.PARAMETERS if request.args.get(k)}
     return url_for("exports.graph", fmt=fmt, **args)

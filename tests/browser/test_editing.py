@@ -1,0 +1,147 @@
+"""Editing curated records in Chromium: fix a relation's date in its panel and see the timeline follow;
+two people editing one relation lose nothing; delete and undo; remove a passage and undo; an admin reverts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import delete, update
+
+from webapp.datasets.loader import load_directory
+from webapp.models import Actor, Bloc, Event, RecordRevision, Relation, Source
+
+from ..conftest import SEED_DIR
+from .test_annotations import allow_http_errors, log_in, people, second_page  # noqa: F401 (fixtures)
+from .test_explorer import wait_for_network, wait_until
+
+pytestmark = pytest.mark.browser
+
+RELATION = "iraq-intelligence-sharing-iran"
+PANEL = f"/?select=relation:{RELATION}"
+
+
+@pytest.fixture(autouse=True)
+def seed_as_loaded(base_database) -> Iterator[None]:
+    """These tests commit edits through the live server: afterwards the seed is as loaded again
+    (files win, history and versions reset), so later tests see the data they expect."""
+    yield
+    with base_database.transaction() as session:
+        load_directory(session, SEED_DIR, overwrite_app_edits=True, allow_removals=True)
+        session.execute(delete(RecordRevision))
+        for model in (Bloc, Actor, Source, Relation, Event):
+            session.execute(update(model).values(version=1, origin="file", changed_by=None, changed_at=None))
+
+
+def panel(page: Page):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("panel-relation")
+
+
+def bar_title(page: Page) -> str:
+    return page.locator(f"#tl-relation-{RELATION} title").text_content() or ""
+
+
+def open_edit_form(page: Page) -> None:
+    panel(page).get_by_test_id("edit-relation").click()
+    expect(page.get_by_test_id("relation-edit-form")).to_be_visible()
+
+
+def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa: F811
+    editor = people("editor")
+    log_in(page, editor, PANEL)
+    wait_for_network(page)
+    expect(panel(page).get_by_test_id("relation-interval")).to_contain_text("since 2015-09")
+    before = bar_title(page)
+
+    open_edit_form(page)
+    form = page.get_by_test_id("relation-edit-form")
+    form.get_by_test_id("edit-start").fill("2015-09-27")
+    expect(form.get_by_test_id("date-hint-start")).to_have_text("2015-09-27 → Sunday 27 September 2015")
+    form.get_by_test_id("edit-inferred").fill("")
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=f"/tmp/shots/edit-form-{width}.png")
+    form.get_by_test_id("edit-save").click()
+
+    expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Saved.")
+    expect(panel(page).get_by_test_id("relation-interval")).to_have_text("since 2015-09-27")
+    expect(panel(page).locator(".version")).to_have_text("v2")
+    wait_until(page, f"document.querySelector('#tl-relation-{RELATION} title').textContent !== {before!r}")
+    assert "2015-09-27" in bar_title(page)
+
+    # A bad date is refused with the reason beside the field, and the form keeps what was typed.
+    open_edit_form(page)
+    form.get_by_test_id("edit-end").fill("2014-02")
+    form.get_by_test_id("edit-save").click()
+    expect(page.get_by_test_id("error-end")).to_contain_text("is before the start 2015-09-27")
+    expect(page.get_by_test_id("edit-end")).to_have_value("2014-02")
+    allow_http_errors(page, 422)
+
+    page.get_by_test_id("edit-cancel").click()
+    panel(page).get_by_test_id("show-history").click()
+    history = page.get_by_test_id("record-history")
+    expect(history.get_by_test_id("revision")).to_have_count(2)
+    expect(history.get_by_test_id("revision").first).to_contain_text(f"edited by {editor}")
+    expect(history.get_by_test_id("revision").first).to_contain_text("2015-09 → 2015-09-27")
+
+
+def test_two_people_edit_one_relation_the_second_keeps_theirs(page, second_page, people):  # noqa: F811
+    first, second = people("editor"), people("editor")
+    log_in(page, first, PANEL)
+    log_in(second_page, second, PANEL)
+    for each in (page, second_page):
+        open_edit_form(each)
+    page.get_by_test_id("edit-summary").fill("Iraq will share intelligence with Iran (first editor).")
+    page.get_by_test_id("edit-save").click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Saved.")
+
+    second_page.get_by_test_id("edit-confidence").select_option("medium")
+    second_page.get_by_test_id("edit-save").click()
+    conflict = second_page.get_by_test_id("relation-conflict")
+    expect(conflict.get_by_role("alert")).to_contain_text(f"{first} saved a newer version (v2)")
+    expect(conflict.get_by_test_id("conflict-row-confidence")).to_contain_text("medium")
+    expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("(first editor)")
+    second_page.set_viewport_size({"width": 1366, "height": 768})
+    second_page.screenshot(path="/tmp/shots/conflict-1366.png")
+    # Edit a merge: their summary, my confidence.
+    conflict.get_by_test_id("conflict-merge").locator("summary").click()
+    merge = conflict.get_by_test_id("conflict-merge")
+    merge.get_by_test_id("edit-summary").fill("Iraq will share intelligence with Iran (first editor).")
+    merge.get_by_test_id("save-merge").click()
+    expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text("Saved.")
+    expect(panel(second_page).locator(".confidence")).to_have_text("medium confidence")
+    expect(panel(second_page).locator(".description")).to_contain_text("(first editor)")
+    allow_http_errors(second_page, 409)
+
+
+def test_delete_and_undo_remove_a_passage_and_undo_and_an_admin_reverts(page, second_page, people):  # noqa: F811
+    editor, admin = people("editor"), people("admin")
+    log_in(page, editor, PANEL)
+    wait_for_network(page)
+    evidence_count = panel(page).locator(".evidence-remove").count()
+    assert evidence_count >= 2
+
+    panel(page).get_by_test_id("remove-evidence").first.click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_contain_text("Removed a passage.")
+    expect(panel(page).get_by_test_id("remove-evidence")).to_have_count(evidence_count - 1)
+    panel(page).get_by_test_id("undo-remove-evidence").click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_contain_text("Passage added back.")
+    expect(panel(page).get_by_test_id("remove-evidence")).to_have_count(evidence_count)
+
+    panel(page).get_by_test_id("delete-relation").click()
+    expect(page.get_by_test_id("record-deleted")).to_contain_text("was deleted")
+    wait_until(page, f"window.explorer.edges.get({RELATION!r}) === null")
+    page.get_by_test_id("undo-delete").click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Restored.")
+    wait_until(page, f"window.explorer.edges.get({RELATION!r}) !== null")
+
+    log_in(second_page, admin, PANEL)
+    panel(second_page).get_by_test_id("show-history").click()
+    history = second_page.get_by_test_id("record-history")
+    expect(history.get_by_test_id("revision")).to_have_count(5)
+    second_page.set_viewport_size({"width": 1920, "height": 1080})
+    second_page.screenshot(path="/tmp/shots/history-1920.png")
+    history.get_by_test_id("revert-1").click()
+    expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text("Reverted to revision 1.")
+    expect(panel(second_page).locator(".version")).to_have_text("v6")
