@@ -187,14 +187,21 @@ def fresh_runner(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
     else:
         schema = f"fresh_{os.getpid()}"
-        with Database(database_url).engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        _run_sql(database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
         url = f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
     fresh = create_app({"TESTING": True, "DATABASE_URL": url, "AUTO_SETUP": False})
     migrate.upgrade(fresh.extensions["database"])
     yield fresh.test_cli_runner(), fresh.test_client()
     fresh.extensions["database"].dispose()
     if not database_url.startswith("sqlite"):
-        with Database(database_url).engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        _run_sql(database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _run_sql(url: str, *statements: str) -> None:
+    database = Database(url)
+    try:
+        with database.engine.begin() as connection:
+            for statement in statements:
+                connection.execute(text(statement))
+    finally:
+        database.dispose()

@@ -11,6 +11,8 @@ from sqlalchemy import delete, update
 
 from webapp.datasets.loader import load_directory
 from webapp.models import Actor, Bloc, Event, RecordRevision, Relation, Source
+from webapp.services import accounts, curation
+from webapp.services.access import Caller
 
 from ..conftest import SEED_DIR
 from .test_annotations import allow_http_errors, log_in, people, second_page  # noqa: F401 (fixtures)
@@ -18,6 +20,7 @@ from .test_explorer import wait_for_network, wait_until
 
 pytestmark = pytest.mark.browser
 
+SOURCE = "pjtatler-2015-09-27-iraq-intel"
 RELATION = "iraq-intelligence-sharing-iran"
 PANEL = f"/?select=relation:{RELATION}"
 
@@ -44,7 +47,7 @@ def bar_title(page: Page) -> str:
 
 def open_edit_form(page: Page) -> None:
     panel(page).get_by_test_id("edit-relation").click()
-    expect(page.get_by_test_id("relation-edit-form")).to_be_visible()
+    expect(page.get_by_test_id("record-edit-form")).to_be_visible()
 
 
 def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa: F811
@@ -55,7 +58,7 @@ def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa
     before = bar_title(page)
 
     open_edit_form(page)
-    form = page.get_by_test_id("relation-edit-form")
+    form = page.get_by_test_id("record-edit-form")
     form.get_by_test_id("edit-start").fill("2015-09-27")
     expect(form.get_by_test_id("date-hint-start")).to_have_text("2015-09-27 → Sunday 27 September 2015")
     form.get_by_test_id("edit-inferred").fill("")
@@ -86,7 +89,7 @@ def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa
     expect(history.get_by_test_id("revision").first).to_contain_text("2015-09 → 2015-09-27")
 
 
-def test_two_people_edit_one_relation_the_second_keeps_theirs(page, second_page, people):  # noqa: F811
+def test_two_people_edit_one_relation_and_lose_nothing(page, second_page, people):  # noqa: F811
     first, second = people("editor"), people("editor")
     log_in(page, first, PANEL)
     log_in(second_page, second, PANEL)
@@ -96,23 +99,101 @@ def test_two_people_edit_one_relation_the_second_keeps_theirs(page, second_page,
     page.get_by_test_id("edit-save").click()
     expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Saved.")
 
+    # The second editor changed another field: the conflict shows only theirs; keeping it keeps both changes.
     second_page.get_by_test_id("edit-confidence").select_option("medium")
     second_page.get_by_test_id("edit-save").click()
-    conflict = second_page.get_by_test_id("relation-conflict")
+    conflict = second_page.get_by_test_id("record-conflict")
     expect(conflict.get_by_role("alert")).to_contain_text(f"{first} saved a newer version (v2)")
     expect(conflict.get_by_test_id("conflict-row-confidence")).to_contain_text("medium")
-    expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("(first editor)")
+    expect(conflict.get_by_test_id("conflict-row-summary")).to_have_count(0)
     second_page.set_viewport_size({"width": 1366, "height": 768})
     second_page.screenshot(path="/tmp/shots/conflict-1366.png")
-    # Edit a merge: their summary, my confidence.
-    conflict.get_by_test_id("conflict-merge").locator("summary").click()
-    merge = conflict.get_by_test_id("conflict-merge")
-    merge.get_by_test_id("edit-summary").fill("Iraq will share intelligence with Iran (first editor).")
-    merge.get_by_test_id("save-merge").click()
+    conflict.get_by_test_id("keep-mine").click()
     expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text("Saved.")
     expect(panel(second_page).locator(".confidence")).to_have_text("medium confidence")
     expect(panel(second_page).locator(".description")).to_contain_text("(first editor)")
+
+    # Both change the summary: the second editor writes a merge of the two texts.
+    page.reload()
+    second_page.reload()
+    for each in (page, second_page):
+        open_edit_form(each)
+    page.get_by_test_id("edit-summary").fill("First editor's summary.")
+    page.get_by_test_id("edit-save").click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Saved.")
+    second_page.get_by_test_id("edit-summary").fill("Second editor's summary.")
+    second_page.get_by_test_id("edit-save").click()
+    conflict = second_page.get_by_test_id("record-conflict")
+    expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("First editor's summary.")
+    expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("Second editor's summary.")
+    conflict.get_by_test_id("conflict-merge").locator("summary").click()
+    merge = conflict.get_by_test_id("conflict-merge")
+    expect(merge.get_by_test_id("edit-summary")).to_have_value("Second editor's summary.")
+    merge.get_by_test_id("edit-summary").fill("First and second editors' summary.")
+    merge.get_by_test_id("save-merge").click()
+    expect(panel(second_page).locator(".description")).to_have_text("First and second editors' summary.")
+    expect(panel(second_page).locator(".version")).to_have_text("v5")
     allow_http_errors(second_page, 409)
+
+
+NEW_QUOTE = "training and advising Iraqi forces"
+
+
+def test_a_new_relation_with_a_passage_appears_in_the_network_and_in_the_analysis(page, people):  # noqa: F811
+    log_in(page, people("editor"), "/?select=actor:shiite-militias")
+    wait_for_network(page)
+    page.get_by_test_id("new-relation-from").click()
+    form = page.get_by_test_id("record-new-form")
+    expect(form.get_by_test_id("edit-source")).to_have_value("shiite-militias")
+    form.get_by_test_id("edit-target").select_option("russia")
+    form.get_by_test_id("edit-type").select_option("hostility")
+    form.get_by_test_id("evidence-quote").fill("never written anywhere")
+    form.get_by_test_id("create-save").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("quote not found")
+    allow_http_errors(page, 422)
+    page.get_by_test_id("evidence-quote").fill(NEW_QUOTE)
+    for width, height in ((1366, 768), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=f"/tmp/shots/new-relation-{width}.png")
+    page.get_by_test_id("create-save").click()
+    expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Relation created.")
+    expect(panel(page).get_by_test_id("evidence").first).to_contain_text(NEW_QUOTE)
+    wait_until(page, "window.explorer.edges.get('shiite-militias-hostility-russia') !== null")
+
+    page.goto("/analysis")
+    tension = page.get_by_text("Iran is caught between Russia and Shiite militias (Iraq)")
+    expect(tension.first).to_be_visible()
+    expect(page.locator("a[href*='relation:shiite-militias-hostility-russia']")).not_to_have_count(0)
+
+
+def test_merge_a_duplicate_actor_and_undo_it(page, people, base_database):  # noqa: F811
+    editor = people("editor")
+    with base_database.transaction() as session:
+        caller = Caller.of(accounts.get_user(session, editor))
+        curation.create(session, caller, "actor", {"id": "republic-of-iraq", "name": "Republic of Iraq",
+                                                   "kind": "state", "aliases": ["Baghdad government"]})
+        curation.create(session, caller, "relation", {
+            "source": "republic-of-iraq", "target": "iran", "type": "cooperation",
+            "evidence": [{"source": SOURCE, "quote": NEW_QUOTE, "voice": "report"}]})
+    log_in(page, editor, "/?select=actor:republic-of-iraq")
+    wait_for_network(page)
+    actor_panel = page.get_by_test_id("panel-actor")
+    actor_panel.get_by_test_id("merge-actor").locator("summary").click()
+    actor_panel.get_by_test_id("merge-into").select_option("iraq")
+    actor_panel.get_by_test_id("merge-submit").click()
+    merged = page.get_by_test_id("panel-actor")
+    expect(merged.get_by_test_id("panel-notice")).to_contain_text("Merged 'republic-of-iraq' into this actor.")
+    expect(merged.get_by_test_id("panel-title")).to_have_text("Iraq")
+    expect(merged.locator(".aliases")).to_contain_text("Republic of Iraq, Baghdad government")
+    wait_until(page, "window.explorer.nodes.get('republic-of-iraq') === null")
+    wait_until(page, "window.explorer.edges.get('republic-of-iraq-cooperation-iran').from === 'iraq'")
+
+    merged.get_by_test_id("undo-merge").click()
+    restored = page.get_by_test_id("panel-actor")
+    expect(restored.get_by_test_id("panel-notice")).to_have_text("Merge undone.")
+    expect(restored.get_by_test_id("panel-title")).to_have_text("Republic of Iraq")
+    wait_until(page, "window.explorer.edges.get('republic-of-iraq-cooperation-iran').from === 'republic-of-iraq'")
+    assert "Republic of Iraq" not in (page.request.get("/api/actors/iraq").json()["aliases"])
 
 
 def test_delete_and_undo_remove_a_passage_and_undo_and_an_admin_reverts(page, second_page, people):  # noqa: F811

@@ -24,19 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session, selectinload
 
 from .. import revisions
 from ..datasets import exporter, loader
 from ..datasets.reader import (
     ActorSpec, BlocSpec, EventSpec, EvidenceSpec, Problem, RecordContext, RelationSpec, TypeSpec, check_record,
-    derived_relation_id,
 )
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import (
-    Actor, ActorAlias, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, RecordRevision, Relation,
+    Actor, ActorAlias, Annotation, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, RecordRevision, Relation,
     RelationEvidence, RelationType, Source, utcnow,
 )
+from ..textmatch import find_all, occurrence_of
 from . import access, versioning
 from .access import Caller, Invalid
 from .records import NotFound
@@ -280,12 +281,30 @@ def _id_taken(session: Session, kind: str, ident: str) -> bool:
         RecordRevision.kind == kind, RecordRevision.record_id == ident).limit(1)) is not None
 
 
+def slug(text: str) -> str:
+    """An id from a name: lowercase letters and digits joined by '-' ("Bashar al-Assad" → "bashar-al-assad")."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:90].strip("-")
+
+
+def _free_id(session: Session, kind: str, name: str) -> str | None:
+    base = slug(name)
+    if not base:
+        return None
+    candidate, n = base, 1
+    while _id_taken(session, kind, candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
 def create(session: Session, caller: Caller, kind: str, data: Any, dataset_id: str | None = None) -> Saved:
     """A new record, checked like a file's, in the dataset named or implied."""
     access.require_writer(caller, f"create {kind}s")
     if not isinstance(data, dict):
         raise Invalid(f"send the {kind} as a JSON object")
     dataset_id = _dataset_for(session, kind, data, dataset_id)
+    if kind in ("actor", "event") and not data.get("id"):
+        data = {**data, "id": _free_id(session, kind, str(data.get("name") or data.get("title") or ""))}
     spec = _check(session, kind, data, dataset_id)
     if _id_taken(session, kind, spec.id):
         raise Invalid(f"{kind} id '{spec.id}' is already taken; choose another 'id'", "id")
@@ -351,7 +370,6 @@ def evidence_id(item: dict[str, Any], session: Session) -> str:
 
 
 def _spans(session: Session, item: dict[str, Any]) -> tuple[int, int]:
-    from ..textmatch import find_all
     text = _text_of(session)(item["source"])
     found = find_all(text, item["quote"])
     return found[(item.get("occurrence") or 1) - 1]
@@ -378,7 +396,6 @@ def _evidence_item(session: Session, item: Any, dataset_id: str) -> dict[str, An
             raise Invalid(f"unknown source {item.get('source')!r}", "source")
         if not 0 <= start < end <= len(text.text):
             raise Invalid(f"offsets {start}-{end} are outside the source's text (0-{len(text.text)})", "start")
-        from ..textmatch import occurrence_of
         quote = text.text[start:end]
         if "quote" in item and item["quote"] != quote:
             raise Invalid(f"the quote is not the text at {start}-{end} (which reads {quote[:60]!r})", "quote")
@@ -496,6 +513,9 @@ def restore(session: Session, caller: Caller, kind: str, ident: str, expected: i
     if session.scalar(select(MODELS[kind].id).where(MODELS[kind].id == ident)) is not None:
         raise Invalid(f"{kind} '{ident}' is not deleted", "id")
     last = _last_revision(session, kind, ident)
+    if last is not None and last.action == "merge":
+        into = json.loads(last.changes).get("merge", {}).get("into")
+        raise Invalid(f"{kind} '{ident}' was merged into '{into}': undo the merge instead", "id")
     if last is None or last.action != "delete" or last.snapshot is None:
         raise NotFound(kind, ident)
     if expected is not None and expected != last.version:
@@ -540,8 +560,164 @@ def recent_changes(session: Session, dataset_id: str, limit: int = 200) -> list[
     return [revisions.revision_data(r) for r in revisions.recent(session, dataset_id, limit)]
 
 
-def derived_id(data: dict[str, Any]) -> str | None:
-    """The id a relation without one gets (source-type-target)."""
-    if all(isinstance(data.get(k), str) for k in ("source", "type", "target")):
-        return derived_relation_id(data["source"], data["type"], data["target"])
-    return None
+# --- Merging duplicate actors --------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Touched:
+    kind: str
+    id: str
+    version: int
+    before: dict[str, Any]
+
+
+def _merge_scope(session: Session, merged: str) -> dict[str, list[str]]:
+    """What refers to an actor: relations, events, affiliated actors, notes, and passages it speaks."""
+    speaking = list(session.scalars(select(Passage.id).where(Passage.speaker_id == merged)))
+    relations = set(session.scalars(select(Relation.id).where(or_(Relation.source_id == merged,
+                                                                  Relation.target_id == merged))))
+    events = set(session.scalars(select(EventActor.event_id).where(EventActor.actor_id == merged)))
+    if speaking:
+        relations |= set(session.scalars(select(RelationEvidence.relation_id)
+                                         .where(RelationEvidence.passage_id.in_(speaking))))
+        events |= set(session.scalars(select(EventEvidence.event_id).where(EventEvidence.passage_id.in_(speaking))))
+    return {
+        "relation": sorted(relations), "event": sorted(events),
+        "actor": sorted(session.scalars(select(Actor.id).where(Actor.affiliation_id == merged))),
+        "note": sorted(session.scalars(select(Annotation.id).where(Annotation.target_kind == "actor",
+                                                                   Annotation.target_id == merged))),
+        "passage": [f"{p.source_id}:{p.start}-{p.end}" for p in session.scalars(
+            select(Passage).where(Passage.id.in_(speaking)))] if speaking else [],
+    }
+
+
+def _touch(session: Session, caller: Caller, kind: str, ident: str, now: dt.datetime) -> _Touched:
+    """Lock a record for a change made on its behalf (a merge): next version, baseline kept, state before."""
+    current = session.scalar(select(MODELS[kind].version).where(MODELS[kind].id == ident))
+    if current is None:
+        raise NotFound(kind, ident)
+    version = versioning.claim(session, kind, ident, current, by=caller.name or "?", now=now)
+    row = _load_row(session, kind, ident)
+    before = _form(session, kind, row)
+    revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind=kind, ident=ident, version=current,
+                              state=before, now=now)
+    return _Touched(kind, ident, version, before)
+
+
+def _set_speakers(session: Session, keys: list[str], speaker: str) -> None:
+    for key in keys:
+        match = EVIDENCE_ID.match(key)
+        assert match is not None
+        session.execute(sa_update(Passage).where(
+            Passage.source_id == match["source"], Passage.start == int(match["start"]),
+            Passage.end == int(match["end"])).values(speaker_id=speaker).execution_options(synchronize_session=False))
+
+
+def merge_actors(session: Session, caller: Caller, merged: str, into: str) -> Saved:
+    """Merge actor ``merged`` into ``into``: its relations, events, spoken passages, affiliations, notes and
+    names move to ``into``, and it is removed. Every record touched gets a revision; ``unmerge`` undoes it."""
+    access.require_writer(caller, "merge actors")
+    if merged == into:
+        raise Invalid("an actor cannot be merged into itself", "into")
+    rows = {a.id: a for a in session.scalars(select(Actor).where(Actor.id.in_([merged, into])))}
+    for ident in (merged, into):
+        if ident not in rows:
+            raise NotFound("actor", ident)
+    if rows[merged].dataset_id != rows[into].dataset_id:
+        raise Invalid(f"'{merged}' and '{into}' belong to different datasets", "into")
+    direct = list(session.scalars(select(Relation.id).where(or_(
+        (Relation.source_id == merged) & (Relation.target_id == into),
+        (Relation.source_id == into) & (Relation.target_id == merged)))))
+    if direct:
+        raise Invalid(f"relation(s) {', '.join(direct)} link the two actors and would link '{into}' to itself: "
+                      "delete them first", "into")
+    now = utcnow()
+    scope = _merge_scope(session, merged)
+    touched = [_touch(session, caller, kind, ident, now) for kind in ("relation", "event", "actor")
+               for ident in scope[kind] if ident != into]
+    target = _touch(session, caller, "actor", into, now)
+    gone = _touch(session, caller, "actor", merged, now)
+
+    _set_speakers(session, scope["passage"], into)
+    session.execute(sa_update(Relation).where(Relation.source_id == merged).values(source_id=into)
+                    .execution_options(synchronize_session=False))
+    session.execute(sa_update(Relation).where(Relation.target_id == merged).values(target_id=into)
+                    .execution_options(synchronize_session=False))
+    session.execute(sa_update(Actor).where(Actor.affiliation_id == merged).values(affiliation_id=into)
+                    .execution_options(synchronize_session=False))
+    session.execute(sa_update(Actor).where(Actor.id == into, Actor.affiliation_id == into)
+                    .values(affiliation_id=None).execution_options(synchronize_session=False))
+    session.execute(sa_update(Annotation).where(Annotation.target_kind == "actor", Annotation.target_id == merged)
+                    .values(target_id=into).execution_options(synchronize_session=False))
+    for event_id in scope["event"]:
+        event = _load_row(session, "event", event_id)
+        actors: list[str] = []
+        for actor_id in (into if a.actor_id == merged else a.actor_id for a in event.actors):
+            if actor_id not in actors:
+                actors.append(actor_id)
+        event.actors = [EventActor(position=i, actor_id=a) for i, a in enumerate(actors)]
+    session.flush()
+    keeper = _load_row(session, "actor", into)
+    names = list(keeper.alias_names)
+    for name in [rows[merged].name, *rows[merged].alias_names]:
+        if name not in names and name != keeper.name:
+            names.append(name)
+    keeper.aliases = [ActorAlias(position=i, name=n) for i, n in enumerate(names)]
+    session.delete(_load_row(session, "actor", merged))
+    session.flush()
+
+    marker = {"merge": {"merged": merged, "into": into}}
+    for item in [*touched, target]:
+        row = _load_row(session, item.kind, item.id)
+        revisions.add_revision(session, dataset_id=row.dataset_id, kind=item.kind, ident=item.id,
+                               version=item.version, action="merge", editor=caller.name or "?", before=item.before,
+                               after=_form(session, item.kind, row), now=now, extra=marker)
+    moved = {"merge": {"merged": merged, "into": into, **scope,
+                       "versions": {f"{t.kind}:{t.id}": t.version for t in [*touched, target]}}}
+    revisions.add_revision(session, dataset_id=keeper.dataset_id, kind="actor", ident=merged, version=gone.version,
+                           action="merge", editor=caller.name or "?", before=gone.before, after=None, now=now,
+                           extra=moved)
+    revisions.bump_dataset(session, keeper.dataset_id)
+    return Saved("actor", into, keeper.dataset_id, target.version, _form(session, "actor", keeper))
+
+
+def unmerge(session: Session, caller: Caller, merged: str) -> Saved:
+    """Undo a merge: bring the merged actor back and every record it touched to its state before,
+    refused (naming them) if any of those records changed since."""
+    access.require_writer(caller, "undo merges")
+    last = _last_revision(session, "actor", merged)
+    if last is None or last.action != "merge" or last.snapshot is None:
+        raise Invalid(f"actor '{merged}' was not merged into another", "id")
+    info = json.loads(last.changes)["merge"]
+    versions: dict[str, int] = info["versions"]
+    changed = []
+    for key, version in versions.items():
+        kind, ident = key.split(":", 1)
+        if session.scalar(select(MODELS[kind].version).where(MODELS[kind].id == ident)) != version:
+            changed.append(key)
+    if changed:
+        raise access.Conflict(f"changed since the merge, so it cannot be undone automatically: {', '.join(changed)}",
+                              "actor", info["into"])
+    now = utcnow()
+    into = info["into"]
+    # Back first, so the records restored below can name it again.
+    spec = _check(session, "actor", {**json.loads(last.snapshot), "affiliation": None}, last.dataset_id)
+    row = _write(session, "actor", None, spec, last.dataset_id)
+    row.version, row.origin, row.changed_by, row.changed_at = last.version + 1, "app", caller.name, now
+    session.flush()
+    _set_speakers(session, info["passage"], merged)
+    session.execute(sa_update(Annotation).where(Annotation.id.in_(info["note"])).values(target_id=merged)
+                    .execution_options(synchronize_session=False))
+    for key, version in versions.items():
+        kind, ident = key.split(":", 1)
+        before = session.scalar(select(RecordRevision.snapshot).where(
+            RecordRevision.kind == kind, RecordRevision.record_id == ident, RecordRevision.version == version - 1)
+            .order_by(RecordRevision.id.desc()).limit(1))
+        assert before is not None  # the merge kept a baseline of every record it touched
+        _change(session, caller, kind, ident, version, lambda _current, state=json.loads(before): state,
+                action="revert", extra={"unmerge": {"merged": merged, "into": into}})
+    affiliation = json.loads(last.snapshot).get("affiliation")
+    if affiliation:
+        row = _load_row(session, "actor", merged)
+        row.affiliation_id = affiliation
+    return _finish(session, "actor", _load_row(session, "actor", merged), "restore", caller, None,
+                   last.version + 1, now)

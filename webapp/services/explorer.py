@@ -92,8 +92,14 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         involved = {a["id"] for a in record["actors"]}
     add_excerpts(session, passages, involved)
     found, where = notes_service.on_records(session, caller, kind, ident, passages)
-    return {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
-            "caller": caller}
+    result = {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
+              "caller": caller}
+    if kind == "actor" and caller.can_write:
+        # The actors this one could be merged into: the others of its dataset, by name.
+        result["others"] = [{"id": row.id, "label": row.name} for row in session.execute(
+            select(Actor.id, Actor.name).where(Actor.dataset_id == record["dataset"], Actor.id != ident)
+            .order_by(Actor.name))]
+    return result
 
 
 def add_excerpts(session: Session, passages: list[dict[str, Any]], involved: set[str]) -> None:

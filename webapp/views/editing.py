@@ -11,25 +11,36 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import get_database, get_session
 from ..dates import DateError, PartialDate, describe
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
-from ..models import CONFIDENCES
+from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Bloc, Dataset, Source
 from ..services import curation, filters
 from ..services import explorer as explorer_service
 from ..services.access import Conflict, ServiceError
 from ..services.records import NotFound
-from .common import caller
+from ..services.graph import actor_rows
+from .common import caller, is_htmx
 
 bp = Blueprint("editing", __name__)
 
-# The relation fields the edit form offers, in the file format's names.
-RELATION_FIELDS = ("source", "target", "type", "sign", "directed", "start", "end", "inferred", "confidence", "summary")
+# The fields each edit form offers, in the file format's names; list fields hold one item per line.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "relation": ("source", "target", "type", "sign", "directed", "start", "end", "inferred", "confidence",
+                 "summary"),
+    "actor": ("name", "kind", "bloc", "aliases", "description", "country", "affiliation"),
+    "event": ("title", "date", "end", "inferred", "actors", "summary"),
+}
+LIST_FIELDS = {"aliases", "actors"}
+DATE_FIELDS = {"relation": ("start", "end"), "event": ("date", "end"), "actor": ()}
+PATHS = {"relations": "relation", "actors": "actor", "events": "event"}
 CHANGED = {"HX-Trigger": "records-changed"}
 # A refused or conflicting save replaces only the form, not the panel the form targets.
 FORM_ONLY = {"HX-Retarget": "#record-edit", "HX-Reswap": "outerHTML"}
+Values = dict[str, Any]
 
 
 def _panel(kind: str, ident: str, notice: dict[str, Any] | None = None, status: int = 200,
@@ -38,25 +49,65 @@ def _panel(kind: str, ident: str, notice: dict[str, Any] | None = None, status: 
     with get_database().session() as session:
         panel = explorer_service.panel(session, kind, ident, filters.parse(session, request.args), caller())
         panel["notice"] = notice
-        template = "_partials/panel.html" if request.headers.get("HX-Request") else "panel_page.html"
+        template = "_partials/panel.html" if is_htmx() else "panel_page.html"
         html = render_template(template, panel=panel, partial="_partials/panel.html", state={})
     return html, status, headers or {}
 
 
 def _choices(session: Session, dataset_id: str) -> dict[str, Any]:
+    """What the forms' lists offer: the dataset's actors, blocs, sources and relation types."""
     context = curation.context(session, dataset_id)
-    from ..services.graph import actor_rows
-    actors = [a for a in actor_rows(session, filters.parse(session, {}), context.actor_ids)]
+    actors = actor_rows(session, filters.parse(session, {}), context.actor_ids)
     types = sorted(context.types.values(), key=lambda t: (t.id not in BUILTIN_RELATION_TYPES, t.label))
-    return {"actors": actors, "types": types, "confidences": CONFIDENCES}
+    blocs = session.execute(select(Bloc.id, Bloc.name).where(Bloc.dataset_id == dataset_id)
+                            .order_by(Bloc.position)).all()
+    sources = session.execute(select(Source.id, Source.title).where(Source.dataset_id == dataset_id)
+                              .order_by(Source.title)).all()
+    return {"actors": sorted(actors, key=lambda a: a["label"].lower()), "types": types, "confidences": CONFIDENCES,
+            "kinds": ACTOR_KINDS, "voices": VOICES, "voice_labels": VOICE_TITLES, "blocs": blocs,
+            "sources": sources, "dataset_id": dataset_id}
 
 
-def _form_values() -> dict[str, str]:
-    return {name: request.form.get(name, "").strip() for name in RELATION_FIELDS}
+def _kind(path: str) -> str:
+    return PATHS[path]
 
 
-def _patch_from(values: dict[str, str]) -> dict[str, Any]:
-    """The form as a merge patch of the file format: an empty field removes it."""
+def values_of(kind: str, record: dict[str, Any]) -> Values:
+    """A record of the file format as form values (strings, lists for list fields)."""
+    values: Values = {}
+    for name in FIELDS[kind]:
+        value = record.get(name)
+        if name in LIST_FIELDS:
+            values[name] = [str(v) for v in value or []]
+        elif name == "directed":
+            values[name] = "" if value is None else ("yes" if value else "no")
+        else:
+            values[name] = "" if value is None else str(value)
+    return values
+
+
+def _form_values(kind: str, prefix: str = "") -> Values:
+    form = request.form
+    values: Values = {}
+    for name in FIELDS[kind]:
+        if name == "aliases":
+            values[name] = [line.strip() for line in form.get(prefix + name, "").splitlines() if line.strip()]
+        elif name == "actors":
+            values[name] = [a for a in form.getlist(prefix + name) if a]
+        else:
+            values[name] = form.get(prefix + name, "").strip()
+    return values
+
+
+def _base_values(kind: str) -> Values | None:
+    """The values the form was opened with (to send only what the user changed), None on a new record."""
+    if "base.present" not in request.form:
+        return None
+    return _form_values(kind, "base.")
+
+
+def patch_from(values: Values) -> dict[str, Any]:
+    """Form values as a merge patch of the file format: an empty field removes it."""
     patch: dict[str, Any] = {}
     for name, value in values.items():
         if name == "sign":
@@ -66,27 +117,6 @@ def _patch_from(values: dict[str, str]) -> dict[str, Any]:
         else:
             patch[name] = value or None
     return patch
-
-
-def _values_of(record: dict[str, Any]) -> dict[str, str]:
-    values = {name: "" if record.get(name) is None else str(record[name]) for name in RELATION_FIELDS}
-    if "directed" in record:
-        values["directed"] = "yes" if record["directed"] else "no"
-    return values
-
-
-def _edit_form(ident: str, values: dict[str, str], version: int, errors: dict[str, str] | None = None,
-               status: int = 200, message: str | None = None) -> tuple[str, int, dict[str, str]]:
-    with get_database().session() as session:
-        saved = curation.record(session, "relation", ident)
-        html = render_template("_partials/relation_edit.html", ident=ident, values=values, version=version,
-                               errors=errors or {}, message=message, hints=_hints(values),
-                               **_choices(session, saved.dataset_id))
-    return html, status, FORM_ONLY if status != 200 else {}
-
-
-def _hints(values: dict[str, str]) -> dict[str, str]:
-    return {name: explain(values.get(name, "")) for name in ("start", "end")}
 
 
 def explain(value: str) -> str:
@@ -99,17 +129,39 @@ def explain(value: str) -> str:
         return str(error)
 
 
+def _form(kind: str, ident: str | None, values: Values, *, version: int | None, base: Values | None,
+          dataset_id: str, errors: dict[str, str] | None = None, status: int = 200, message: str | None = None,
+          template: str = "_partials/record_edit.html", **extra: Any) -> tuple[str, int, dict[str, str]]:
+    if not is_htmx():  # a plain request (no JavaScript, or a bookmarked URL): the form on a page of its own
+        template, extra["partial"] = "form_page.html", template
+    with get_database().session() as session:
+        html = render_template(
+            template, kind=kind, ident=ident, values=values, version=version, base=base,
+            errors=errors or {}, message=message,
+            hints={name: explain(values.get(name, "")) for name in DATE_FIELDS[kind]},
+            evidence=extra.pop("evidence", None) or {}, **_choices(session, dataset_id), **extra)
+    return html, status, FORM_ONLY if status != 200 else {}
+
+
+def _errors(invalid: ServiceError) -> dict[str, str]:
+    if isinstance(invalid, curation.RecordInvalid):
+        return {(p.key or "").split(".")[0].split("[")[0]: p.message for p in invalid.problems}
+    return {invalid.field or "": invalid.message}
+
+
 @bp.get("/dates/explain")
 def date_explain():  # type: ignore[no-untyped-def]
     field = request.args.get("field", "start")
     return render_template("_partials/date_hint.html", field=field, hint=explain(request.args.get(field, "")))
 
 
-@bp.get("/relations/<ident>/edit")
-def relation_edit(ident: str):  # type: ignore[no-untyped-def]
-    saved = curation.record(get_session(), "relation", ident)
+@bp.get("/<any(relations, events, actors):path>/<ident>/edit")
+def record_edit(path: str, ident: str):  # type: ignore[no-untyped-def]
+    kind = _kind(path)
+    saved = curation.record(get_session(), kind, ident)
     assert saved.record is not None
-    return _edit_form(ident, _values_of(saved.record), saved.version)
+    values = values_of(kind, saved.record)
+    return _form(kind, ident, values, version=saved.version, base=values, dataset_id=saved.dataset_id)
 
 
 def _version() -> int | None:
@@ -117,36 +169,97 @@ def _version() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
-@bp.post("/relations/<ident>/edit")
-def relation_save(ident: str):  # type: ignore[no-untyped-def]
-    values = _form_values()
+@bp.post("/<any(relations, events, actors):path>/<ident>/edit")
+def record_save(path: str, ident: str):  # type: ignore[no-untyped-def]
+    kind = _kind(path)
+    values, base = _form_values(kind), _base_values(kind)
+    # Only what the user changed is sent, so a field someone else changed meanwhile is not overwritten.
+    mine = {name: value for name, value in values.items() if base is None or base[name] != value}
+    if not mine:
+        return _panel(kind, ident, {"text": "Nothing changed."})
     try:
         with get_database().transaction() as session:
-            curation.patch(session, caller(), "relation", ident, _patch_from(values), _version())
+            curation.patch(session, caller(), kind, ident, patch_from(mine), _version())
     except Conflict:
         with get_database().session() as session:
-            saved = curation.record(session, "relation", ident)
+            saved = curation.record(session, kind, ident)
             assert saved.record is not None
-            theirs = _values_of(saved.record)
-            rows = [(name, theirs[name], values[name]) for name in RELATION_FIELDS if theirs[name] != values[name]]
-            history = curation.history(session, "relation", ident)
-            html = render_template(
-                "_partials/relation_conflict.html", ident=ident, values=values, theirs=theirs, rows=rows,
-                version=saved.version, saved_by=history[-1]["editor"] if history else None, caller=caller(),
-                hints=_hints(values), errors={}, message=None, **_choices(session, saved.dataset_id))
-        return html, 409, FORM_ONLY
-    except curation.RecordInvalid as invalid:
-        errors = {(p.key or "").split(".")[0].split("[")[0]: p.message for p in invalid.problems}
-        return _edit_form(ident, values, _version() or 0, errors, 422, invalid.message)
+            theirs = values_of(kind, saved.record)
+            history = curation.history(session, kind, ident)
+        merged = {**theirs, **mine}
+        rows = [(name, theirs[name], mine[name]) for name in mine]
+        return _form(kind, ident, merged, version=saved.version, base=theirs, dataset_id=saved.dataset_id,
+                     status=409, template="_partials/record_conflict.html", rows=rows, mine=mine,
+                     saved_by=history[-1]["editor"] if history else None, caller=caller())
     except ServiceError as error:
-        return _edit_form(ident, values, _version() or 0, {error.field or "": error.message}, 422 if error.status
-                          == 400 else error.status, error.message)
-    return _panel("relation", ident, {"text": "Saved."}, headers=CHANGED)
+        dataset_id = get_session().scalar(select(curation.MODELS[kind].dataset_id)
+                                          .where(curation.MODELS[kind].id == ident))
+        if dataset_id is None:
+            raise NotFound(kind, ident) from None
+        return _form(kind, ident, values, version=_version(), base=base, dataset_id=dataset_id,
+                     errors=_errors(error), status=403 if error.status in (401, 403) else 422, message=error.message)
+    return _panel(kind, ident, {"text": "Saved."}, headers=CHANGED)
+
+
+def _evidence_form() -> dict[str, Any]:
+    return {key: request.form.get(f"evidence.{key}", "").strip() for key in ("source", "quote", "voice", "speaker")}
+
+
+def _new_dataset() -> str | None:
+    dataset = request.values.get("dataset", "")
+    with get_database().session() as session:
+        if dataset and session.get(Dataset, dataset) is not None:
+            return dataset
+        ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id).limit(2)))
+    return ids[0] if len(ids) == 1 else None
+
+
+# Static paths (not a converter), so they win over the explorer's /relations/<relation_id> and the like.
+@bp.get("/relations/new", defaults={"path": "relations"})
+@bp.get("/actors/new", defaults={"path": "actors"})
+@bp.get("/events/new", defaults={"path": "events"})
+def record_new(path: str):  # type: ignore[no-untyped-def]
+    kind = _kind(path)
+    dataset_id = _new_dataset()
+    if dataset_id is None:
+        raise NotFound("dataset", request.args.get("dataset", ""))
+    values = values_of(kind, {k: request.args.get(k) for k in FIELDS[kind] if request.args.get(k)})
+    if kind == "event" and request.args.get("actor"):
+        values["actors"] = [request.args["actor"]]
+    if kind == "relation":
+        values.setdefault("confidence", "medium")
+    return _form(kind, None, values, version=None, base=None, dataset_id=dataset_id,
+                 template="_partials/record_new.html", evidence={"voice": "report"})
+
+
+@bp.post("/relations/new", defaults={"path": "relations"})
+@bp.post("/actors/new", defaults={"path": "actors"})
+@bp.post("/events/new", defaults={"path": "events"})
+def record_create(path: str):  # type: ignore[no-untyped-def]
+    kind = _kind(path)
+    dataset_id = _new_dataset()
+    if dataset_id is None:
+        raise NotFound("dataset", request.form.get("dataset", ""))
+    values, evidence = _form_values(kind), _evidence_form()
+    data = {k: v for k, v in patch_from(values).items() if v is not None}
+    if request.form.get("id", "").strip():
+        data["id"] = request.form["id"].strip()
+    if kind != "actor":
+        data["evidence"] = [{k: v for k, v in evidence.items() if v}]
+    try:
+        with get_database().transaction() as session:
+            saved = curation.create(session, caller(), kind, data, dataset_id)
+    except ServiceError as error:
+        return _form(kind, None, values, version=None, base=None, dataset_id=dataset_id, errors=_errors(error),
+                     status=403 if error.status in (401, 403) else 422, message=error.message,
+                     template="_partials/record_new.html", evidence=evidence, new_id=request.form.get("id", ""))
+    noun = {"relation": "Relation", "actor": "Actor", "event": "Event"}[kind]
+    return _panel(kind, saved.id, {"text": f"{noun} created."}, headers=CHANGED)
 
 
 @bp.get("/<any(relations, events, actors):path>/<ident>/history")
 def record_history(path: str, ident: str):  # type: ignore[no-untyped-def]
-    kind = path[:-1]
+    kind = _kind(path)
     revisions = list(reversed(curation.history(get_session(), kind, ident)))
     return render_template("_partials/record_history.html", kind=kind, ident=ident, revisions=revisions,
                            caller=caller())
@@ -156,21 +269,41 @@ def _refused(error: ServiceError, kind: str, ident: str):  # type: ignore[no-unt
     return _panel(kind, ident, {"text": error.message, "error": True}, status=409 if error.status == 409 else 422)
 
 
-@bp.post("/relations/<ident>/delete")
-def relation_delete(ident: str):  # type: ignore[no-untyped-def]
+@bp.post("/<any(relations, events, actors):path>/<ident>/delete")
+def record_delete(path: str, ident: str):  # type: ignore[no-untyped-def]
+    kind = _kind(path)
     try:
         with get_database().transaction() as session:
-            curation.delete(session, caller(), "relation", ident, _version())
-    except NotFound:
-        raise
+            curation.delete(session, caller(), kind, ident, _version())
     except ServiceError as error:
-        return _refused(error, "relation", ident)
-    return render_template("_partials/record_deleted.html", kind="relation", ident=ident), 200, CHANGED
+        return _refused(error, kind, ident)
+    return render_template("_partials/record_deleted.html", kind=kind, ident=ident), 200, CHANGED
+
+
+@bp.post("/actors/<ident>/merge")
+def actor_merge(ident: str):  # type: ignore[no-untyped-def]
+    into = request.form.get("into", "")
+    try:
+        with get_database().transaction() as session:
+            curation.merge_actors(session, caller(), ident, into)
+    except ServiceError as error:
+        return _refused(error, "actor", ident)
+    return _panel("actor", into, {"text": f"Merged '{ident}' into this actor.", "unmerge": ident}, headers=CHANGED)
+
+
+@bp.post("/actors/<ident>/unmerge")
+def actor_unmerge(ident: str):  # type: ignore[no-untyped-def]
+    try:
+        with get_database().transaction() as session:
+            curation.unmerge(session, caller(), ident)
+    except ServiceError as error:
+        return render_template("_partials/record_deleted.html", kind="actor", ident=ident, error=error.message), 422
+    return _panel("actor", ident, {"text": "Merge undone."}, headers=CHANGED)
 
 
 @bp.post("/<any(relations, events, actors):path>/<ident>/restore")
 def record_restore(path: str, ident: str):  # type: ignore[no-untyped-def]
-    kind = path[:-1]
+    kind = _kind(path)
     try:
         with get_database().transaction() as session:
             curation.restore(session, caller(), kind, ident)
@@ -181,7 +314,7 @@ def record_restore(path: str, ident: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<any(relations, events, actors):path>/<ident>/revert")
 def record_revert(path: str, ident: str):  # type: ignore[no-untyped-def]
-    kind = path[:-1]
+    kind = _kind(path)
     raw = request.form.get("to_version", "")
     if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
         return _panel(kind, ident, {"text": "Choose a revision to revert to.", "error": True}, status=422)
@@ -195,7 +328,7 @@ def record_revert(path: str, ident: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<any(relations, events):path>/<ident>/evidence/<evidence_id>/remove")
 def evidence_remove(path: str, ident: str, evidence_id: str):  # type: ignore[no-untyped-def]
-    kind = path[:-1]
+    kind = _kind(path)
     try:
         with get_database().transaction() as session:
             before = curation.record(session, kind, ident)
@@ -211,7 +344,7 @@ def evidence_remove(path: str, ident: str, evidence_id: str):  # type: ignore[no
 
 @bp.post("/<any(relations, events):path>/<ident>/evidence")
 def evidence_add(path: str, ident: str):  # type: ignore[no-untyped-def]
-    kind = path[:-1]
+    kind = _kind(path)
     item = {key: request.form.get(key) for key in ("source", "quote", "voice", "speaker") if request.form.get(key)}
     if request.form.get("occurrence", "").isdigit():
         item["occurrence"] = int(request.form["occurrence"])  # type: ignore[assignment]
