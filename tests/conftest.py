@@ -205,3 +205,19 @@ def _run_sql(url: str, *statements: str) -> None:
                 connection.execute(text(statement))
     finally:
         database.dispose()
+
+
+def reset_seed(database: Database) -> None:
+    """Put the committed seed back as loaded (files win, app records removed, history and versions reset).
+
+    For tests that commit edits through a real server, so the tests after them see the data they expect.
+    """
+    from sqlalchemy import delete, update
+
+    from webapp.models import Actor, Bloc, Event, RecordRevision, Relation, Source
+
+    with database.transaction() as session:
+        load_directory(session, SEED_DIR, overwrite_app_edits=True, allow_removals=True)
+        session.execute(delete(RecordRevision))
+        for model in (Bloc, Actor, Source, Relation, Event):
+            session.execute(update(model).values(version=1, origin="file", changed_by=None, changed_at=None))

@@ -286,3 +286,59 @@ def test_load_over_app_edits_refuses_and_names_them_unless_told(client, tokens, 
     assert client.get("/api/relations/iraq-cooperation-us-led-coalition").status_code == 404
     restored = client.post("/api/relations/iraq-cooperation-us-led-coalition/restore", headers=tokens["ed"])
     assert restored.status_code == 200
+
+
+def test_offsets_around_a_selection_are_trimmed_to_its_words(client, tokens):
+    text = client.get(f"/api/sources/{SOURCE}").get_json()["text"]
+    start = text.index(QUOTE)
+    added = client.post(f"/api/relations/{RELATION}/evidence", headers={**tokens["ed"], "If-Match": '"1"'},
+                        json={"source": SOURCE, "start": start - 1, "end": start + len(QUOTE), "voice": "report"})
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["evidence_id"] == f"{SOURCE}:{start}-{start + len(QUOTE)}"
+    outside = client.post(f"/api/relations/{RELATION}/evidence", headers={**tokens["ed"], "If-Match": '"2"'},
+                          json={"source": SOURCE, "start": 0, "end": 10**6, "voice": "report"})
+    assert outside.status_code == 400 and "outside the source's text" in outside.get_json()["error"]["message"]
+
+
+def test_merge_moves_relations_events_quotes_notes_and_names_and_undo_puts_them_back(client, tokens):
+    client.post("/api/actors", json={"id": "tehran", "name": "Tehran government", "kind": "state",
+                                     "aliases": ["Islamic Republic"]}, headers=tokens["ed"])
+    client.post("/api/relations", json={**NEW_RELATION, "source": "tehran", "target": "russia",
+                                        "type": "alliance"}, headers=tokens["ed"])
+    note = client.post("/api/annotations", json={"text": "Same as Iran?", "target": "/actors/tehran"},
+                       headers=tokens["ed"])
+    assert note.status_code == 201
+    refused = client.post("/api/actors/tehran/merge", json={"into": "tehran"}, headers=tokens["ed"])
+    assert refused.status_code == 400
+    viewer = client.post("/api/actors/tehran/merge", json={"into": "iran"}, headers=tokens["vic"])
+    assert viewer.status_code == 403
+
+    merged = client.post("/api/actors/tehran/merge", json={"into": "iran"}, headers=tokens["ed"])
+    assert merged.status_code == 200, merged.get_json()
+    assert merged.get_json()["record"]["aliases"][-2:] == ["Tehran government", "Islamic Republic"]
+    assert client.get("/api/actors/tehran").status_code == 404
+    assert client.get("/api/relations/tehran-alliance-russia").get_json()["from"] == "iran"
+    assert client.get("/api/annotations?target=/actors/iran").get_json()["total"] == 1
+    assert client.post("/api/actors/tehran/restore", headers=tokens["ed"]).status_code == 400
+
+    undone = client.post("/api/actors/tehran/unmerge", headers=tokens["ed"])
+    assert undone.status_code == 200, undone.get_json()
+    assert client.get("/api/actors/tehran").get_json()["label"] == "Tehran government"
+    assert client.get("/api/relations/tehran-alliance-russia").get_json()["from"] == "tehran"
+    assert "Tehran government" not in client.get("/api/actors/iran").get_json()["aliases"]
+    assert client.get("/api/annotations?target=/actors/tehran").get_json()["total"] == 1
+    actions = [r["action"] for r in client.get("/api/relations/tehran-alliance-russia/history").get_json()["revisions"]]
+    assert actions == ["create", "merge", "revert"]
+
+
+def test_undo_of_a_merge_refuses_when_a_moved_record_changed_since(client, tokens):
+    client.post("/api/actors", json={"id": "tehran", "name": "Tehran government", "kind": "state"},
+                headers=tokens["ed"])
+    client.post("/api/relations", json={**NEW_RELATION, "source": "tehran", "target": "russia",
+                                        "type": "alliance"}, headers=tokens["ed"])
+    client.post("/api/actors/tehran/merge", json={"into": "iran"}, headers=tokens["ed"])
+    client.patch("/api/relations/tehran-alliance-russia", json={"summary": "Edited after the merge", "version": 2},
+                 headers=tokens["eve"])
+    undone = client.post("/api/actors/tehran/unmerge", headers=tokens["ed"])
+    assert undone.status_code == 409 and "relation:tehran-alliance-russia" in undone.get_json()["error"]["message"]
+    assert client.get("/api/actors/tehran").status_code == 404

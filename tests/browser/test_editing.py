@@ -7,14 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, update
-
-from webapp.datasets.loader import load_directory
-from webapp.models import Actor, Bloc, Event, RecordRevision, Relation, Source
 from webapp.services import accounts, curation
 from webapp.services.access import Caller
 
-from ..conftest import SEED_DIR
+from ..conftest import reset_seed
 from .test_annotations import allow_http_errors, log_in, people, second_page  # noqa: F401 (fixtures)
 from .test_explorer import wait_for_network, wait_until
 
@@ -27,14 +23,9 @@ PANEL = f"/?select=relation:{RELATION}"
 
 @pytest.fixture(autouse=True)
 def seed_as_loaded(base_database) -> Iterator[None]:
-    """These tests commit edits through the live server: afterwards the seed is as loaded again
-    (files win, history and versions reset), so later tests see the data they expect."""
+    """These tests commit edits through the live server: afterwards the seed is as loaded again."""
     yield
-    with base_database.transaction() as session:
-        load_directory(session, SEED_DIR, overwrite_app_edits=True, allow_removals=True)
-        session.execute(delete(RecordRevision))
-        for model in (Bloc, Actor, Source, Relation, Event):
-            session.execute(update(model).values(version=1, origin="file", changed_by=None, changed_at=None))
+    reset_seed(base_database)
 
 
 def panel(page: Page):  # type: ignore[no-untyped-def]

@@ -396,6 +396,16 @@ def _evidence_item(session: Session, item: Any, dataset_id: str) -> dict[str, An
             raise Invalid(f"unknown source {item.get('source')!r}", "source")
         if not 0 <= start < end <= len(text.text):
             raise Invalid(f"offsets {start}-{end} are outside the source's text (0-{len(text.text)})", "start")
+        asked = f"{start}-{end}"
+        # A selection often takes in the white space around the words; the passage is the words.
+        while start < end and text.text[start].isspace():
+            start += 1
+        while end > start and text.text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            raise Invalid(f"the text at {asked} is only white space", "start")
+        if (start, end) not in find_all(text.text, text.text[start:end]):
+            raise Invalid(f"offsets {start}-{end} do not give a quote that can be found again", "start")
         quote = text.text[start:end]
         if "quote" in item and item["quote"] != quote:
             raise Invalid(f"the quote is not the text at {start}-{end} (which reads {quote[:60]!r})", "quote")

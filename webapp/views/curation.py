@@ -165,6 +165,22 @@ def remove_evidence(path: str, ident: str, evidence_id: str):  # type: ignore[no
         session, caller(), kind, ident, evidence_id, expected_version(None)))))
 
 
+@bp.post("/actors/<ident>/merge")
+def merge(ident: str):  # type: ignore[no-untyped-def]
+    """Merge actor ``ident`` into the actor named by ``into``; the reply is the actor that stays."""
+    data = json_body()
+    into = data.get("into") if isinstance(data, dict) else None
+    if not isinstance(into, str) or not into:
+        raise APIError(400, "invalid_record", "say which actor to merge into: 'into'", {"field": "into"})
+    return _reply(write(lambda session: record_json(session, curation.merge_actors(session, caller(), ident, into))))
+
+
+@bp.post("/actors/<ident>/unmerge")
+def unmerge(ident: str):  # type: ignore[no-untyped-def]
+    """Undo the merge of actor ``ident``: it comes back with everything the merge moved."""
+    return _reply(write(lambda session: record_json(session, curation.unmerge(session, caller(), ident))))
+
+
 @bp.get("/<any(actors, relations, events, blocs):path>/<ident>/history")
 def history(path: str, ident: str):  # type: ignore[no-untyped-def]
     return json_response({"revisions": curation.history(get_session(), _kind(path), ident)})
