@@ -72,19 +72,26 @@ def history(session: Session, kind: str, ident: str) -> list[RecordRevision]:
     ))
 
 
+# Keys of ``changes`` that say why, not which field: kept beside the fields, shown apart from them.
+META_KEYS = ("merge", "unmerge", "reverted_to")
+
+
 def revision_data(revision: RecordRevision) -> dict[str, Any]:
-    """A revision as the API and the history views show it."""
+    """A revision as the API and the history views show it: ``changes`` holds fields only, ``meta`` the why."""
+    changes = json.loads(revision.changes)
     return {
         "kind": revision.kind, "id": revision.record_id, "dataset": revision.dataset_id,
         "version": revision.version, "action": revision.action, "editor": revision.editor_name,
-        "at": revision.at.isoformat(), "changes": json.loads(revision.changes),
+        "at": revision.at.isoformat(),
+        "changes": {k: v for k, v in changes.items() if k not in META_KEYS},
+        "meta": {k: v for k, v in changes.items() if k in META_KEYS},
         "snapshot": json.loads(revision.snapshot) if revision.snapshot else None,
     }
 
 
-def recent(session: Session, dataset_id: str, limit: int = 200) -> list[RecordRevision]:
-    """A dataset's latest revisions, newest first (baseline snapshots of loaded files left out)."""
-    return list(session.scalars(
-        select(RecordRevision).where(RecordRevision.dataset_id == dataset_id, RecordRevision.changes != "{}")
-        .order_by(RecordRevision.at.desc(), RecordRevision.id.desc()).limit(limit)
-    ))
+def recent(session: Session, dataset_id: str | None, limit: int = 200) -> list[RecordRevision]:
+    """The latest revisions, newest first, of one dataset or all (baseline snapshots of loaded files left out)."""
+    query = select(RecordRevision).where(RecordRevision.changes != "{}")
+    if dataset_id is not None:
+        query = query.where(RecordRevision.dataset_id == dataset_id)
+    return list(session.scalars(query.order_by(RecordRevision.at.desc(), RecordRevision.id.desc()).limit(limit)))

@@ -342,3 +342,13 @@ def test_undo_of_a_merge_refuses_when_a_moved_record_changed_since(client, token
     undone = client.post("/api/actors/tehran/unmerge", headers=tokens["ed"])
     assert undone.status_code == 409 and "relation:tehran-alliance-russia" in undone.get_json()["error"]["message"]
     assert client.get("/api/actors/tehran").status_code == 404
+
+
+def test_the_recent_changes_page_lists_who_changed_what_with_links(client, tokens):
+    assert "No changes yet" in client.get("/changes").get_data(as_text=True)
+    client.patch(f"/api/relations/{RELATION}", json={"summary": "Edited", "version": 1}, headers=tokens["ed"])
+    client.delete("/api/actors/jordan", headers={**tokens["ed"], "If-Match": '"1"'})  # no such actor: nothing
+    page = client.get("/datasets/iraq-intel-2015/changes").get_data(as_text=True)
+    assert "edited (v2)" in page and ">ed<" in page and f"select=relation:{RELATION}" in page
+    assert "summary" in page
+    assert client.get("/datasets/atlantis/changes").status_code == 404

@@ -564,10 +564,19 @@ def history(session: Session, kind: str, ident: str) -> list[dict[str, Any]]:
     return [revisions.revision_data(r) for r in found]
 
 
-def recent_changes(session: Session, dataset_id: str, limit: int = 200) -> list[dict[str, Any]]:
-    if session.get(Dataset, dataset_id) is None:
+def recent_changes(session: Session, dataset_id: str | None, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest changes of a dataset (or of all), newest first, each saying whether its record still exists."""
+    if dataset_id is not None and session.get(Dataset, dataset_id) is None:
         raise NotFound("dataset", dataset_id)
-    return [revisions.revision_data(r) for r in revisions.recent(session, dataset_id, limit)]
+    found = [revisions.revision_data(r) for r in revisions.recent(session, dataset_id, limit)]
+    alive: dict[str, set[str]] = {}
+    for kind in {c["kind"] for c in found}:
+        ids = {c["id"] for c in found if c["kind"] == kind}
+        model = revisions.MODELS[kind]
+        alive[kind] = set(session.scalars(select(model.id).where(model.id.in_(ids))))
+    for change in found:
+        change["exists"] = change["id"] in alive[change["kind"]]
+    return found
 
 
 # --- Merging duplicate actors --------------------------------------------------------

@@ -354,3 +354,13 @@ def evidence_add(path: str, ident: str):  # type: ignore[no-untyped-def]
     except ServiceError as error:
         return _refused(error, kind, ident)
     return _panel(kind, ident, {"text": "Passage added back."}, headers=CHANGED)
+
+
+@bp.get("/changes")
+@bp.get("/datasets/<dataset_id>/changes")
+def recent_changes(dataset_id: str | None = None):  # type: ignore[no-untyped-def]
+    """Every change to the curated records, newest first: who, what, when, with links."""
+    session = get_session()
+    changes = curation.recent_changes(session, dataset_id)
+    datasets = session.execute(select(Dataset.id, Dataset.title).order_by(Dataset.title)).all()
+    return render_template("changes.html", changes=changes, dataset_id=dataset_id, datasets=datasets)
