@@ -82,7 +82,8 @@ def revision_data(revision: RecordRevision) -> dict[str, Any]:
     return {
         "kind": revision.kind, "id": revision.record_id, "dataset": revision.dataset_id,
         "version": revision.version, "action": revision.action, "editor": revision.editor_name,
-        "at": revision.at.isoformat(),
+        # SQLite hands back naive datetimes; every revision time is UTC.
+        "at": (revision.at if revision.at.tzinfo else revision.at.replace(tzinfo=dt.UTC)).isoformat(),
         "changes": {k: v for k, v in changes.items() if k not in META_KEYS},
         "meta": {k: v for k, v in changes.items() if k in META_KEYS},
         "snapshot": json.loads(revision.snapshot) if revision.snapshot else None,
