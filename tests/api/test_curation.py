@@ -352,3 +352,44 @@ def test_the_recent_changes_page_lists_who_changed_what_with_links(client, token
     assert "edited (v2)" in page and ">ed<" in page and f"select=relation:{RELATION}" in page
     assert "summary" in page
     assert client.get("/datasets/atlantis/changes").status_code == 404
+
+
+@pytest.mark.parametrize(("path", "payload", "field"), [
+    ("/api/actors", {"id": "x-long", "name": "N" * 201, "kind": "state"}, "name"),
+    ("/api/actors", {"id": "x-alias", "name": "X", "kind": "state", "aliases": ["A" * 201]}, "aliases[0]"),
+    ("/api/actors", {"id": "x-nul", "name": "Nul\x00byte", "kind": "state"}, "name"),
+    ("/api/relations", {**NEW_RELATION, "summary": "a\x00b"}, "summary"),
+    ("/api/relations", {**NEW_RELATION, "summary": "s" * 70_000}, "summary"),
+    ("/api/events", {"id": "e-long", "title": "T" * 501, "date": "2015",
+                     "evidence": NEW_RELATION["evidence"]}, "title"),
+])
+def test_text_too_long_or_with_nul_is_refused_on_every_database(client, tokens, path, payload, field):
+    response = client.post(path, json=payload, headers=tokens["ed"])
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["details"]["problems"][0]["field"] == field
+
+
+# Who may do what to curated records (the notes' permission table, grown to records).
+ACTIONS = {
+    "create": lambda c, h: c.post("/api/actors", json={"id": "perm-test", "name": "P", "kind": "state"}, headers=h),
+    "patch": lambda c, h: c.patch(f"/api/relations/{RELATION}", json={"summary": "x", "version": 1}, headers=h),
+    "delete": lambda c, h: c.delete("/api/events/kerry-lavrov-unga-2015-09-27", headers={**h, "If-Match": '"1"'}),
+    "add evidence": lambda c, h: c.post(f"/api/relations/{RELATION}/evidence", headers=h, json={
+        "source": SOURCE, "quote": QUOTE, "voice": "report", "version": 1}),
+    "merge": lambda c, h: c.post("/api/actors/lavrov/merge", json={"into": "warren"}, headers=h),
+    "revert": lambda c, h: c.post(f"/api/relations/{RELATION}/revert", json={"to_version": 1}, headers=h),
+}
+EXPECTED = {
+    None: dict.fromkeys(ACTIONS, 401),
+    "vic": dict.fromkeys(ACTIONS, 403),
+    "ed": {"create": 201, "patch": 200, "delete": 200, "add evidence": 201, "merge": 200, "revert": 403},
+    "ada": {"create": 201, "patch": 200, "delete": 200, "add evidence": 201, "merge": 200, "revert": 400},
+}
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_the_permission_table_for_records(client, tokens, who, action):
+    headers = tokens[who] if who else {}
+    response = ACTIONS[action](client, headers)
+    assert response.status_code == EXPECTED[who][action], response.get_json()

@@ -22,6 +22,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,98}[a-z0-9])?$")
 TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,98}$")
 COLOR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{3}$")
+# The longest text a field may hold (names and titles have their own, smaller limits).
+MAX_TEXT = 65_536
+MAX_NAME = 200
 SOURCE_FIELDS = frozenset({"id", "title", "publisher", "author", "url", "published", "inferred", "language"})
 
 
@@ -169,7 +172,8 @@ class _Item:
         line = self.data.line_of(key) if key else self.data.line
         self.reader.problem(self.file, line, message, field or self.field(key))
 
-    def text(self, key: str, *, required: bool = False, default: str | None = None) -> str | None:
+    def text(self, key: str, *, required: bool = False, default: str | None = None,
+             max_length: int = MAX_TEXT) -> str | None:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -178,7 +182,14 @@ class _Item:
         if isinstance(value, (dict, list)) or isinstance(value, bool):
             self.problem(key, f"'{key}' must be text, not {type(value).__name__}")
             return default
-        return str(value).strip() if not isinstance(value, str) else value.strip()
+        text = str(value).strip() if not isinstance(value, str) else value.strip()
+        if "\x00" in text:
+            self.problem(key, f"'{key}' contains a NUL character")
+            return default
+        if len(text) > max_length:
+            self.problem(key, f"'{key}' is {len(text):,} characters long; at most {max_length:,} are allowed")
+            return default
+        return text
 
     def ident(self, key: str, *, required: bool = True, pattern: re.Pattern[str] = ID_PATTERN) -> str | None:
         value = self.text(key, required=required)
@@ -333,7 +344,7 @@ def _read_header(reader: _Reader) -> DatasetSpec:
         return spec
     item = _Item(reader, file, data, "the dataset", {"id", "title", "description", "blocs", "relation_types"})
     spec.id = item.ident("id") or spec.id
-    spec.title = item.text("title", required=True) or spec.title
+    spec.title = item.text("title", required=True, max_length=300) or spec.title
     spec.description = item.text("description", default="") or ""
     spec.locations[("dataset", spec.id)] = (file, item.data.line_of("id"))
 
@@ -356,7 +367,7 @@ def _read_header(reader: _Reader) -> DatasetSpec:
             continue
         kind = _Item(reader, file, raw, "a relation type", {"id", "label", "sign", "directed"})
         type_id = kind.ident("id", pattern=TYPE_PATTERN)
-        label = kind.text("label", required=True)
+        label = kind.text("label", required=True, max_length=MAX_NAME)
         sign = kind.sign("sign")
         if "sign" not in raw:
             kind.problem(None, "a relation type is missing the required field 'sign'")
@@ -416,7 +427,7 @@ def _read_source(
     if not ID_PATTERN.match(source_id):
         reader.problem(file, 1, f"source id {source_id!r} (from the file name) is not a valid id")
         return None, None
-    title = item.text("title", required=True)
+    title = item.text("title", required=True, max_length=500)
     published = item.date("published")
     if not body.strip():
         reader.problem(file, data.line, "the source has no text after its front matter")
@@ -426,12 +437,12 @@ def _read_source(
         id=source_id,
         filename=filename,
         title=title,
-        publisher=item.text("publisher"),
-        author=item.text("author"),
-        url=item.text("url"),
+        publisher=item.text("publisher", max_length=300),
+        author=item.text("author", max_length=300),
+        url=item.text("url", max_length=2000),
         published=published,
         published_inferred=item.text("inferred"),
-        language=item.text("language", default="en") or "en",
+        language=item.text("language", default="en", max_length=20) or "en",
         text=body,
     )
 
@@ -479,7 +490,7 @@ EVIDENCE_FIELDS = frozenset({"source", "quote", "occurrence", "voice", "speaker"
 
 def _check_bloc(item: _Item) -> tuple[str | None, BlocSpec | None]:
     bloc_id = item.ident("id")
-    name_ = item.text("name", required=True)
+    name_ = item.text("name", required=True, max_length=MAX_NAME)
     color = item.text("color", required=True)
     if color is not None and not COLOR_PATTERN.match(color):
         item.problem("color", f"bloc colour {color!r} must be a hex colour like '#c0392b'")
@@ -492,7 +503,7 @@ def _check_bloc(item: _Item) -> tuple[str | None, BlocSpec | None]:
 def _check_actor(item: _Item, context: RecordContext) -> tuple[str | None, ActorSpec | None]:
     reader, file = item.reader, item.file
     actor_id = item.ident("id")
-    actor_name = item.text("name", required=True)
+    actor_name = item.text("name", required=True, max_length=MAX_NAME)
     kind = item.choice("kind", ACTOR_KINDS)
     bloc = item.text("bloc")
     if bloc is not None and bloc not in context.bloc_ids:
@@ -502,8 +513,10 @@ def _check_actor(item: _Item, context: RecordContext) -> tuple[str | None, Actor
     aliases: list[str] = []
     for index, (line, alias) in enumerate(zip(*_lines_and_items(item.sequence("aliases")), strict=True)):
         where = item.field(f"aliases[{index}]")
-        if not isinstance(alias, str) or not alias.strip():
+        if not isinstance(alias, str) or not alias.strip() or "\x00" in alias:
             reader.problem(file, line, f"alias {alias!r} must be a non-empty text", where)
+        elif len(alias.strip()) > MAX_NAME:
+            reader.problem(file, line, f"alias {alias[:40]!r}… is longer than {MAX_NAME} characters", where)
         elif alias.strip() in aliases:
             reader.problem(file, line, f"alias {alias!r} is listed twice", where)
         else:
@@ -669,7 +682,7 @@ def _read_relations(reader: _Reader, spec: DatasetSpec, context: RecordContext) 
 def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, EventSpec | None]:
     reader, file = item.reader, item.file
     event_id = item.ident("id")
-    title = item.text("title", required=True)
+    title = item.text("title", required=True, max_length=500)
     date = item.date("date", required=True)
     end = item.date("end")
     interval_ok = _check_interval(item, date, end)
