@@ -314,19 +314,27 @@ def create(session: Session, caller: Caller, kind: str, data: Any, dataset_id: s
     return _finish(session, kind, row, "create", caller, None, 1, now)
 
 
-def _change(session: Session, caller: Caller, kind: str, ident: str, expected: int | None,
-            new_state: Any, action: str = "update", extra: dict[str, Any] | None = None) -> Saved:
-    """Move a record from ``expected`` to the state ``new_state(current form)`` returns, checked and recorded."""
-    access.require_writer(caller, f"change {kind}s")
+def _begin(session: Session, caller: Caller, kind: str, ident: str, expected: int | None, doing: str,
+           now: dt.datetime) -> tuple[int, Any, dict[str, Any]]:
+    """Start a change: claim the next version (or Conflict), keep a baseline of a file state, and
+    return the new version, the row and its state before, in the file format."""
     if expected is None:
-        raise Invalid("say which version you are changing: an If-Match header with the ETag, or 'version'",
+        raise Invalid(f"say which version you are {doing}: an If-Match header with the ETag, or 'version'",
                       "version")
-    now = utcnow()
     version = versioning.claim(session, kind, ident, expected, by=caller.name or "?", now=now)
     row = _load_row(session, kind, ident)
     before = _form(session, kind, row)
     revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind=kind, ident=ident, version=expected,
                               state=before, now=now)
+    return version, row, before
+
+
+def _change(session: Session, caller: Caller, kind: str, ident: str, expected: int | None,
+            new_state: Any, action: str = "update", extra: dict[str, Any] | None = None) -> Saved:
+    """Move a record from ``expected`` to the state ``new_state(current form)`` returns, checked and recorded."""
+    access.require_writer(caller, f"change {kind}s")
+    now = utcnow()
+    version, row, before = _begin(session, caller, kind, ident, expected, "changing", now)
     data = new_state(dict(before))
     if not isinstance(data, dict):
         raise Invalid(f"the {kind} must be a JSON object")
@@ -487,20 +495,13 @@ def dependants(session: Session, kind: str, ident: str) -> list[dict[str, str]]:
 def delete(session: Session, caller: Caller, kind: str, ident: str, expected: int | None) -> Saved:
     """Remove a record, keeping its state as a revision (``restore`` undoes it); refused if others need it."""
     access.require_writer(caller, f"delete {kind}s")
-    if expected is None:
-        raise Invalid("say which version you are deleting: an If-Match header with the ETag, or 'version'",
-                      "version")
     now = utcnow()
-    version = versioning.claim(session, kind, ident, expected, by=caller.name or "?", now=now)
+    version, row, before = _begin(session, caller, kind, ident, expected, "deleting", now)
     users = dependants(session, kind, ident)
     if users:
         named = ", ".join(f"{u['kind']} '{u['id']}'" for u in users[:10])
         more = f" and {len(users) - 10} more" if len(users) > 10 else ""
         raise InUse(f"{kind} '{ident}' is still used by {named}{more}: change or delete those first", users)
-    row = _load_row(session, kind, ident)
-    before = _form(session, kind, row)
-    revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind=kind, ident=ident, version=expected,
-                              state=before, now=now)
     passages = {e.passage_id for e in row.evidence} if kind in ("relation", "event") else set()
     dataset_id = row.dataset_id
     session.delete(row)
@@ -614,11 +615,7 @@ def _touch(session: Session, caller: Caller, kind: str, ident: str, now: dt.date
     current = session.scalar(select(MODELS[kind].version).where(MODELS[kind].id == ident))
     if current is None:
         raise NotFound(kind, ident)
-    version = versioning.claim(session, kind, ident, current, by=caller.name or "?", now=now)
-    row = _load_row(session, kind, ident)
-    before = _form(session, kind, row)
-    revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind=kind, ident=ident, version=current,
-                              state=before, now=now)
+    version, _row, before = _begin(session, caller, kind, ident, current, "changing", now)
     return _Touched(kind, ident, version, before)
 
 

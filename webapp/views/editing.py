@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .. import get_database, get_session
 from ..dates import DateError, PartialDate, describe
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
-from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Bloc, Dataset, Source
+from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Actor, Bloc, Dataset, Source
 from ..services import curation, filters
 from ..services import explorer as explorer_service
 from ..services.access import Conflict, ServiceError
@@ -205,13 +205,19 @@ def _evidence_form() -> dict[str, Any]:
     return {key: request.form.get(f"evidence.{key}", "").strip() for key in ("source", "quote", "voice", "speaker")}
 
 
-def _new_dataset() -> str | None:
+def _new_dataset() -> str:
+    """The dataset a new record goes into: the one named, that of the actor it starts from, or the only one."""
     dataset = request.values.get("dataset", "")
     with get_database().session() as session:
         if dataset and session.get(Dataset, dataset) is not None:
             return dataset
+        actor = request.values.get("source") or request.values.get("actor")
+        if actor and (found := session.scalar(select(Actor.dataset_id).where(Actor.id == actor))):
+            return found
         ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id).limit(2)))
-    return ids[0] if len(ids) == 1 else None
+    if len(ids) != 1:
+        raise NotFound("dataset", dataset)
+    return ids[0]
 
 
 # Static paths (not a converter), so they win over the explorer's /relations/<relation_id> and the like.
@@ -221,8 +227,6 @@ def _new_dataset() -> str | None:
 def record_new(path: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     dataset_id = _new_dataset()
-    if dataset_id is None:
-        raise NotFound("dataset", request.args.get("dataset", ""))
     values = values_of(kind, {k: request.args.get(k) for k in FIELDS[kind] if request.args.get(k)})
     if kind == "event" and request.args.get("actor"):
         values["actors"] = [request.args["actor"]]
@@ -238,8 +242,6 @@ def record_new(path: str):  # type: ignore[no-untyped-def]
 def record_create(path: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     dataset_id = _new_dataset()
-    if dataset_id is None:
-        raise NotFound("dataset", request.form.get("dataset", ""))
     values, evidence = _form_values(kind), _evidence_form()
     data = {k: v for k, v in patch_from(values).items() if v is not None}
     if request.form.get("id", "").strip():
