@@ -393,3 +393,16 @@ def test_the_permission_table_for_records(client, tokens, who, action):
     headers = tokens[who] if who else {}
     response = ACTIONS[action](client, headers)
     assert response.status_code == EXPECTED[who][action], response.get_json()
+
+
+def test_a_source_imported_into_the_app_is_not_dropped_by_a_load_of_the_files(client, runner, tmp_path):
+    article = tmp_path / "second-report.txt"
+    article.write_text("Iraq and Iran met again.\n\nThe meeting was in Baghdad.\n", encoding="utf-8")
+    added = runner.invoke(args=["import-source", str(article), "--dataset", "iraq-intel-2015",
+                                "--title", "A second report", "--publisher", "Test Wire"])
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(args=["load", str(SEED_DIR)])
+    assert refused.exit_code == 1
+    assert "source 'second-report' (edited in the app by flask import-source): the files no longer list it" in \
+        refused.output
+    assert client.get("/api/sources/second-report").status_code == 200

@@ -14,15 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import textmatch
+from .. import revisions, textmatch
 from ..dates import PartialDate
-from ..models import Actor, Dataset, EventEvidence, Passage, RelationEvidence, Source
+from ..models import Actor, Dataset, EventEvidence, Passage, RelationEvidence, Source, utcnow
 from ..services.passages import actor_names, mentions, sentence_bounds
-from . import yamlio
+from . import exporter, yamlio
 from .reader import ID_PATTERN, Problem, SourceSpec, read_source
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
@@ -391,10 +392,13 @@ def import_source(
         "text": source.text, "filename": source.filename,
     }
     moved = 0
+    before = exporter.source_record(existing) if existing is not None else None
     if existing is None:
-        session.add(Source(**values))
+        row = Source(**values)
+        session.add(row)
         changed = True
     else:
+        row = existing
         moves = _reanchor(session, existing, source.text, article.file)
         beyond = len(existing.text) + len(source.text) + 1
         changed = any(getattr(existing, key) != value for key, value in values.items())
@@ -403,6 +407,7 @@ def import_source(
         moved = _move_passages(session, moves, beyond)
     if changed:
         dataset.revision = (dataset.revision or 0) + 1
+        _record_import(session, row, before)
     session.flush()
 
     return ImportReport(
@@ -534,3 +539,20 @@ def actor_mentions(session: Session, text: str, dataset_id: str) -> list[ActorMe
             paragraph=max(bisect.bisect_right(starts, start), 1), sentence=_short(text[left:right], 160),
         ))
     return sorted(result, key=lambda m: (-m.count, m.name.lower()))
+
+
+IMPORT_EDITOR = "flask import-source"
+
+
+def _record_import(session: Session, row: Source, before: dict[str, Any] | None) -> None:
+    """A source added here is an app record (the load rule will not drop it silently); keep the change."""
+    now = utcnow()
+    session.flush()
+    if before is not None:
+        revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind="source", ident=row.id,
+                                  version=row.version, state=before, now=now)
+        row.version += 1
+    row.origin, row.changed_by, row.changed_at = "app", IMPORT_EDITOR, now
+    revisions.add_revision(session, dataset_id=row.dataset_id, kind="source", ident=row.id, version=row.version,
+                           action="update" if before is not None else "create", editor=IMPORT_EDITOR,
+                           before=before, after=exporter.source_record(row), now=now)
