@@ -1,6 +1,8 @@
 """Actor mentions and sentence context, as panels and the reader show them."""
 
-from webapp.services.passages import article_segments, excerpt, mentions, sentence_bounds
+from webapp.services.passages import article_segments, excerpt
+from webapp.text.mentions import mentions
+from webapp.text.sentences import sentence_bounds
 
 NAMES = {"U.S.": "united-states", "U.S.-led coalition": "us-led-coalition", "Iran": "iran", "Tehran": "iran"}
 

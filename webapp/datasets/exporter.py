@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from .. import textmatch
+from ..text import match as textmatch
 from ..models import (
     Actor, Bloc, Dataset, Event, EventEvidence, Passage, Relation, RelationEvidence, RelationType, Source,
 )

@@ -19,10 +19,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import revisions, textmatch
+from .. import revisions
+from ..text import match as textmatch
 from ..dates import PartialDate
 from ..models import Actor, Dataset, EventEvidence, Passage, RelationEvidence, Source, utcnow
-from ..services.passages import actor_names, mentions, sentence_bounds
+from ..text.mentions import mentions
+from ..text.sentences import sentence_bounds
+from .names import actor_names
 from . import exporter, yamlio
 from .reader import ID_PATTERN, Problem, SourceSpec, read_source
 

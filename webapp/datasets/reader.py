@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import textmatch
+from ..text import match as textmatch
 from ..dates import DateError, PartialDate
 from ..models import ACTOR_KINDS, CONFIDENCES, VOICES
 from . import yamlio

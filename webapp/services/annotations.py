@@ -38,7 +38,7 @@ from ..models import (
     TARGET_KINDS, VISIBILITIES, Actor, Annotation, AnnotationRevision, AnnotationTag, Event, Relation,
     Source, User, utcnow,
 )
-from ..textmatch import context, find_all
+from ..text.match import context, find_all
 from . import access
 from .access import ANONYMOUS as ANONYMOUS  # re-exported: services.explorer uses notes_service.ANONYMOUS
 from .access import Caller, Forbidden, ServiceError

@@ -37,7 +37,7 @@ from ..models import (
     Actor, ActorAlias, Annotation, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, RecordRevision, Relation,
     RelationEvidence, RelationType, Source, utcnow,
 )
-from ..textmatch import find_all, occurrence_of
+from ..text.match import find_all, occurrence_of
 from . import access, versioning
 from .access import Caller, Invalid
 from .records import NotFound

@@ -13,7 +13,8 @@ from . import annotations as notes_service
 from . import records
 from .filters import ViewFilter
 from .graph import filtered_edges, relation_types
-from .passages import actor_names, excerpt
+from ..datasets.names import actor_names
+from .passages import excerpt
 
 
 def names(session: Session) -> dict[str, str]:

@@ -3,22 +3,10 @@ highlightable segments."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ..models import Actor, ActorAlias
-
-# A sentence ends at . ! ? before a capital, but not after an initial or abbreviation
-# ("U.S. officials", "Col. Steve Warren"); a blank line always ends one.
-_SENTENCE_END = re.compile(
-    r"(?<![\s.][A-Z])(?<!\bCol)(?<!\bGen)(?<!\bSen)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
-    r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n"
-)
-
+from ..text.mentions import mentions
+from ..text.sentences import sentence_bounds
 
 @dataclass
 class Segment:
@@ -32,37 +20,6 @@ class Segment:
     notes: list[str] = field(default_factory=list)  # users' notes on text that covers this run
 
 
-def actor_names(session: Session, dataset_id: str | None = None) -> dict[str, str]:
-    """Every name and alias of every actor (or of one dataset's) → the actor's id (longest names win on overlap)."""
-    actors = select(Actor.id, Actor.name)
-    aliases = select(ActorAlias.actor_id, ActorAlias.name)
-    if dataset_id is not None:
-        actors = actors.where(Actor.dataset_id == dataset_id)
-        aliases = aliases.join(Actor).where(Actor.dataset_id == dataset_id)
-    names: dict[str, str] = {}
-    for actor_id, name in session.execute(actors):
-        names.setdefault(name, actor_id)
-    for actor_id, alias in session.execute(aliases):
-        names.setdefault(alias, actor_id)
-    return names
-
-
-@lru_cache(maxsize=32)
-def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not names:
-        return None
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
-
-
-def mentions(text: str, names: dict[str, str]) -> list[tuple[int, int, str]]:
-    """(start, end, actor id) of each mention of a known name in ``text``."""
-    pattern = _name_pattern(tuple(sorted(names)))
-    if pattern is None:
-        return []
-    return [(m.start(), m.end(), names[m.group(0)]) for m in pattern.finditer(text)]
-
-
 def _mark_mentions(text: str, names: dict[str, str], **flags) -> list[Segment]:  # type: ignore[no-untyped-def]
     segments: list[Segment] = []
     position = 0
@@ -74,18 +31,6 @@ def _mark_mentions(text: str, names: dict[str, str], **flags) -> list[Segment]: 
     if position < len(text):
         segments.append(Segment(text[position:], **flags))
     return segments
-
-
-def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span of the sentence(s) around text[start:end]."""
-    left = 0
-    for match in _SENTENCE_END.finditer(text, 0, start):
-        left = match.end()
-    right_match = _SENTENCE_END.search(text, max(end - 1, start))
-    right = right_match.start() + 1 if right_match else len(text)
-    if right < end:
-        right = end
-    return left, min(right, len(text))
 
 
 def excerpt(text: str, start: int, end: int, names: dict[str, str]) -> list[Segment]:

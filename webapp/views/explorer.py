@@ -23,7 +23,8 @@ from ..services import explorer as explorer_service
 from ..services import annotations as notes_service
 from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
-from ..services.passages import actor_names, article_segments
+from ..datasets.names import actor_names
+from ..services.passages import article_segments
 from .annotations import caller
 from .common import is_htmx
 

@@ -1,6 +1,6 @@
 """Quotes are found despite typographic differences, and reported in the source's own characters."""
 
-from webapp import textmatch
+from webapp.text import match as textmatch
 
 SOURCE = ("Iran\u00a0and Russia agreed to fight \u201cterrorists\u201d \u2014 Russia\u2019s commitment,\n"
           "  said   officials. Russia\u2019s commitment grows.")

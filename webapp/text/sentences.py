@@ -1,0 +1,24 @@
+"""Sentences: where one begins and ends, without cutting at initials and abbreviations."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! ? before a capital, but not after an initial or abbreviation
+# ("U.S. officials", "Col. Steve Warren"); a blank line always ends one.
+_SENTENCE_END = re.compile(
+    r"(?<![\s.][A-Z])(?<!\bCol)(?<!\bGen)(?<!\bSen)(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)"
+    r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n"
+)
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence(s) around text[start:end]."""
+    left = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        left = match.end()
+    right_match = _SENTENCE_END.search(text, max(end - 1, start))
+    right = right_match.start() + 1 if right_match else len(text)
+    if right < end:
+        right = end
+    return left, min(right, len(text))
