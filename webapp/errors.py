@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .jsonio import json_response
+from .services.access import ServiceError
 from .services.filters import FilterError
 from .services.records import NotFound
 
@@ -57,6 +58,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(FilterError)
     def _filter_error(error: FilterError):  # type: ignore[no-untyped-def]
         return _render(400, "bad_parameter", error.message, {"parameter": error.parameter})
+
+    @app.errorhandler(ServiceError)
+    def _refused(error: ServiceError):  # type: ignore[no-untyped-def]
+        # A service's refusal that no view caught (bad offsets in a link, say): still a 4xx that says why.
+        return _render(error.status, error.code, error.message, {"field": error.field} if error.field else {})
 
     @app.errorhandler(NotFound)
     def _not_found(error: NotFound):  # type: ignore[no-untyped-def]

@@ -413,13 +413,45 @@
   function onSelectionEnd() {
     var button = document.getElementById("annotate-button");
     if (!button) { return; }
+    var claims = document.getElementById("claim-actions");
     pendingSelection = currentSelection();
-    if (!pendingSelection) { button.hidden = true; return; }
+    if (!pendingSelection) {
+      button.hidden = true;
+      if (claims) { claims.hidden = true; }
+      return;
+    }
     button.hidden = false;
     // Measured now, against the margin: both move together if the page scrolls before "Annotate".
     var margin = document.getElementById("reader-margin").getBoundingClientRect();
     pendingSelection.top = Math.max(0, pendingSelection.rect.top - margin.top);
     button.style.top = pendingSelection.top + "px";
+    if (claims) {
+      claims.hidden = false;
+      claims.style.top = (pendingSelection.top + button.offsetHeight + 6) + "px";
+    }
+  }
+
+  /* Curate: the selection becomes a new relation or event, or evidence of one, in the side panel. */
+  function openClaim(kind) {
+    var claims = document.getElementById("claim-actions");
+    if (!claims || !pendingSelection || !window.htmx) { return; }
+    var url = claims.dataset[kind + "Url"] + (kind === "attach"
+      ? "?start=" + pendingSelection.start + "&end=" + pendingSelection.end
+      : "?passage=" + encodeURIComponent(claims.dataset.source + ":" + pendingSelection.start + "-" + pendingSelection.end));
+    claims.hidden = true;
+    document.getElementById("annotate-button").hidden = true;
+    window.getSelection().removeAllRanges();
+    window.htmx.ajax("GET", url, { target: "#panel", swap: "innerHTML" }).then(function () {
+      var slot = document.getElementById("panel");
+      if (slot) { slot.scrollIntoView({ block: "nearest" }); }
+    });
+  }
+
+  /* After an edit in the reader, its highlights follow (the new passage is marked at once). */
+  function refreshReader() {
+    var reader = document.querySelector("[data-testid=reader]");
+    if (!reader || !window.htmx) { return; }
+    window.htmx.ajax("GET", window.location.pathname, { target: "[data-testid=reader]", select: "[data-testid=reader]", swap: "outerHTML" });
   }
 
   function openAnnotateForm() {
@@ -491,12 +523,15 @@
     document.addEventListener("click", onNotedClick);
     document.addEventListener("click", function (event) {
       if (event.target.closest("#annotate-button")) { openAnnotateForm(); }
+      var claim = event.target.closest("[data-claim]");
+      if (claim) { openClaim(claim.dataset.claim); }
       if (event.target.closest("[data-annotate-cancel]")) { document.getElementById("annotate-form").hidden = true; }
     });
     document.body.addEventListener("htmx:afterSettle", layoutMargin);
     // An edit was saved (the panel that answered shows it): redraw the network and the timeline.
     document.body.addEventListener("records-changed", function () {
       if (isLive()) { applyParams(currentParams(), false, true); }
+      refreshReader();
     });
     document.addEventListener("click", onClick, true);
     document.addEventListener("click", onReaderClick);

@@ -18,9 +18,9 @@ from .. import get_database, get_session
 from ..dates import DateError, PartialDate, describe
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Actor, Bloc, Dataset, Source
-from ..services import curation, filters
+from ..services import claims, curation, filters
 from ..services import explorer as explorer_service
-from ..services.access import Conflict, ServiceError
+from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
 from ..services.graph import actor_rows
 from .common import caller, is_htmx
@@ -202,7 +202,12 @@ def record_save(path: str, ident: str):  # type: ignore[no-untyped-def]
 
 
 def _evidence_form() -> dict[str, Any]:
-    return {key: request.form.get(f"evidence.{key}", "").strip() for key in ("source", "quote", "voice", "speaker")}
+    item: dict[str, Any] = {key: request.form.get(f"evidence.{key}", "").strip()
+                            for key in ("source", "quote", "voice", "speaker")}
+    occurrence = request.form.get("evidence.occurrence", "")
+    if occurrence.isascii() and occurrence.isdigit() and len(occurrence) < 6:
+        item["occurrence"] = int(occurrence)
+    return item
 
 
 def _new_dataset() -> str:
@@ -227,13 +232,54 @@ def _new_dataset() -> str:
 def record_new(path: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     dataset_id = _new_dataset()
-    values = values_of(kind, {k: request.args.get(k) for k in FIELDS[kind] if request.args.get(k)})
+    given: dict[str, Any] = {k: request.args.get(k) for k in FIELDS[kind] if request.args.get(k)}
+    evidence: dict[str, Any] = {"voice": "report"}
+    suggestion = _suggestion()
+    if suggestion is not None:
+        # From a passage selected in the reader: its actors, dates, voice and speaker, for the user to confirm.
+        dataset_id = suggestion.dataset_id
+        given = {**(suggestion.relation_values() if kind == "relation" else
+                    suggestion.event_values() if kind == "event" else {}), **given}
+        evidence = suggestion.evidence
+    values = values_of(kind, given)
     if kind == "event" and request.args.get("actor"):
         values["actors"] = [request.args["actor"]]
     if kind == "relation":
-        values.setdefault("confidence", "medium")
+        values["confidence"] = values.get("confidence") or "medium"
     return _form(kind, None, values, version=None, base=None, dataset_id=dataset_id,
-                 template="_partials/record_new.html", evidence={"voice": "report"})
+                 template="_partials/record_new.html", evidence=evidence, suggestion=suggestion)
+
+
+def _offset(name: str) -> int:
+    raw = request.values.get(name, "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+        raise Invalid(f"'{name}' must be a character offset (a whole number), not {raw!r}", name)
+    return int(raw)
+
+
+def _suggestion() -> claims.Suggestion | None:
+    """What the passage named by ``passage=SOURCE:START-END`` (an evidence id) suggests, if one is named."""
+    passage = request.args.get("passage")
+    if not passage:
+        return None
+    match = curation.EVIDENCE_ID.match(passage)
+    if match is None:
+        raise Invalid(f"'passage' must look like SOURCE:START-END, not {passage!r}", "passage")
+    with get_database().session() as session:
+        return claims.suggest(session, match["source"], int(match["start"]), int(match["end"]))
+
+
+@bp.get("/sources/<source_id>/attach")
+def attach_form(source_id: str):  # type: ignore[no-untyped-def]
+    """*Add as evidence to…*: the relations and events a selected passage could support, likeliest first."""
+    with get_database().session() as session:
+        suggestion = claims.suggest(session, source_id, _offset("start"), _offset("end"))
+        candidates = claims.attach_candidates(session, suggestion, request.args.get("q", ""))
+        names = dict(session.execute(select(Actor.id, Actor.name)
+                                     .where(Actor.id.in_(suggestion.actors))).all())
+    template = "_partials/attach_evidence.html" if is_htmx() else "attach_page.html"
+    return render_template(template, suggestion=suggestion, candidates=candidates, names=names,
+                           q=request.args.get("q", ""), partial="_partials/attach_evidence.html")
 
 
 @bp.post("/relations/new", defaults={"path": "relations"})
@@ -355,7 +401,7 @@ def evidence_add(path: str, ident: str):  # type: ignore[no-untyped-def]
             curation.add_evidence(session, caller(), kind, ident, item, _version())
     except ServiceError as error:
         return _refused(error, kind, ident)
-    return _panel(kind, ident, {"text": "Passage added back."}, headers=CHANGED)
+    return _panel(kind, ident, {"text": request.form.get("done", "Passage added.")}, headers=CHANGED)
 
 
 @bp.get("/changes")
