@@ -322,3 +322,17 @@ def test_slugs_and_paragraphs():
     assert slug("Iraq & Iran (2015) — Überblick") == "iraq-iran-2015-uberblick"
     assert slug("¿¡!") == ""
     assert paragraph_spans("One.\n\n  \nTwo\nlines.\r\n\r\nThree") == [(0, 4), (9, 19), (23, 28)]
+
+
+def test_page_clutter_stays_out_of_the_text(runner, session):
+    page = Path(__file__).parent.parent / "fixtures" / "articles" / "harbour-accord.html"
+    result = import_source(runner, str(page), "--dataset", "iraq-intel-2015")
+    assert result.exit_code == 0, result.output
+    source = session.get(Source, "harbour-accord")
+    for clutter in ("IE 11", "Image copyright", "Share this article", "All rights reserved", "Sign up",
+                    "Read more", "Cookie", "By Ines Calder"):
+        assert clutter not in source.text, clutter
+    assert "Marovia and Tessaly signed an accord on Saturday" in source.text
+    assert source.text.count("\n\n") == 6      # the headline and six paragraphs
+    assert (source.author, source.published, source.publisher) == ("Ines Calder", "2019-03-17", "The Coastal Ledger")
+    assert source.url == "https://coastal-ledger.example/world/2019/03/17/marovia-tessaly-harbour-accord"

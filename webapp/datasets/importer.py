@@ -113,20 +113,33 @@ def read_article(path: Path, overrides: Mapping[str, str] | None = None) -> Arti
     Raises ImportRefused with every problem, each as ``FILE:line: message`` where the line is known.
     """
     file = str(path)
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
+    if path.suffix.lower() not in FORMATS:
         raise ImportRefused([f"{file}: cannot import a {path.suffix or 'suffix-less'!r} file: "
                              "give a .md (with front matter), .txt or .html file"])
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise ImportRefused([f"{file}: cannot read it: {error.strerror}"]) from None
+    return read_article_bytes(raw, file, overrides)
+
+
+def read_article_bytes(raw: bytes, file: str, overrides: Mapping[str, str] | None = None) -> Article:
+    """Read and check an article given as bytes; ``file`` names it (its suffix says the format)."""
+    path = Path(file)
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ImportRefused([f"{file}: cannot import a {path.suffix or 'suffix-less'!r} file: "
+                             "give a .md (with front matter), .txt or .html file"])
+    if not raw.strip():
+        raise ImportRefused([f"{file}: the file is empty"])
+    if b"\x00" in raw[:65536]:
+        raise ImportRefused([f"{file}: this is a binary file, not text (it contains NUL bytes)"])
     text = _decode(raw, file, html=kind == "html")
 
     if kind == "markdown":
         data, body = _markdown(text, file)
     elif kind == "html":
-        page = extract_html(text)
+        page = extract_main_text(text)
         data, body = _empty_mapping(), page.text
         for key, (value, line) in page.metadata.items():
             data[key], data.key_lines[key] = value, line
@@ -313,6 +326,31 @@ def extract_html(html: str) -> HtmlPage:
     return HtmlPage(text + "\n" if text else "", metadata)
 
 
+def extract_main_text(html: str) -> HtmlPage:
+    """The article of an HTML page without its clutter (navigation, captions, share links, footers,
+    browser warnings): trafilatura's main-text extraction and metadata (dates by htmldate), with
+    ``extract_html`` filling in what they miss — and taking over when they find no text at all."""
+    import trafilatura  # imported here: it takes half a second, and only HTML imports need it
+
+    fallback = extract_html(html)
+    text = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=False,
+                               include_images=False, favor_precision=True) or ""
+    # One paragraph a line; list items come as "- item", and the words are what the article says.
+    paragraphs = [" ".join(re.sub(r"^[-*•]\s+", "", line.strip()).split()) for line in text.splitlines()
+                  if line.strip()]
+    if not paragraphs:
+        return fallback
+    # What the page declares (with its line, for problems) wins; trafilatura and htmldate fill the gaps.
+    metadata = dict(fallback.metadata)
+    found = trafilatura.extract_metadata(html)
+    if found is not None:
+        for key, value in (("title", found.title), ("author", found.author), ("url", found.url),
+                           ("publisher", found.sitename), ("published", found.date)):
+            if value and key not in metadata and (key != "url" or value.startswith(("http://", "https://"))):
+                metadata[key] = (str(value)[:10] if key == "published" else str(value), 0)
+    return HtmlPage("\n\n".join(paragraphs) + "\n", metadata)
+
+
 # --- Adding it to the dataset --------------------------------------------------------
 
 
@@ -356,11 +394,20 @@ def import_source(
     Raises ImportRefused, having written nothing, if the file has problems, the dataset does not
     exist, the id is taken, or a replacement would lose a passage cited as evidence.
     """
-    problems: list[str] = []
     try:
         article: Article | None = read_article(path, overrides)
     except ImportRefused as error:
+        if session.get(Dataset, dataset_id) is not None:
+            raise
         article, problems = None, list(error.problems)
+        return import_article(session, article, dataset_id, replace=replace, problems=problems)
+    return import_article(session, article, dataset_id, replace=replace)
+
+
+def import_article(session: Session, article: Article | None, dataset_id: str, *, replace: bool = False,
+                   problems: list[str] | None = None, editor: str = "flask import-source") -> ImportReport:
+    """Add a read article to a dataset (``import_source`` and the browser's upload share this)."""
+    problems = list(problems or [])
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
         loaded = ", ".join(session.scalars(select(Dataset.id).order_by(Dataset.id))) or "none"
@@ -410,7 +457,7 @@ def import_source(
         moved = _move_passages(session, moves, beyond)
     if changed:
         dataset.revision = (dataset.revision or 0) + 1
-        _record_import(session, row, before)
+        _record_import(session, row, before, editor)
     session.flush()
 
     return ImportReport(
@@ -544,10 +591,7 @@ def actor_mentions(session: Session, text: str, dataset_id: str) -> list[ActorMe
     return sorted(result, key=lambda m: (-m.count, m.name.lower()))
 
 
-IMPORT_EDITOR = "flask import-source"
-
-
-def _record_import(session: Session, row: Source, before: dict[str, Any] | None) -> None:
+def _record_import(session: Session, row: Source, before: dict[str, Any] | None, editor: str) -> None:
     """A source added here is an app record (the load rule will not drop it silently); keep the change."""
     now = utcnow()
     session.flush()
@@ -555,7 +599,7 @@ def _record_import(session: Session, row: Source, before: dict[str, Any] | None)
         revisions.ensure_baseline(session, dataset_id=row.dataset_id, kind="source", ident=row.id,
                                   version=row.version, state=before, now=now)
         row.version += 1
-    row.origin, row.changed_by, row.changed_at = "app", IMPORT_EDITOR, now
+    row.origin, row.changed_by, row.changed_at = "app", editor, now
     revisions.add_revision(session, dataset_id=row.dataset_id, kind="source", ident=row.id, version=row.version,
-                           action="update" if before is not None else "create", editor=IMPORT_EDITOR,
+                           action="update" if before is not None else "create", editor=editor,
                            before=before, after=exporter.source_record(row), now=now)
