@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, g
+from flask import Flask, g, request
 from htmx_flask import Htmx
 from sqlalchemy.orm import Session
 
@@ -38,11 +38,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Htmx(app)
 
     from . import auth, errors, security
-    from .views import analysis, annotations, api, curation, editing, explorer, exports, health
+    from .views import analysis, annotations, api, articles, curation, editing, explorer, exports, health
     from .views import auth as auth_views
 
     errors.register(app)
     security.register(app)
+
+    @app.before_request
+    def _upload_limits() -> None:
+        articles.upload_limits(request, app.config["MAX_UPLOAD_BYTES"])
+
     auth.register(app)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(api.bp)
@@ -53,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(annotations.bp)
     app.register_blueprint(curation.bp)
     app.register_blueprint(editing.bp)
+    app.register_blueprint(articles.bp)
 
     from .cli import register_cli
 

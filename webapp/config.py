@@ -41,6 +41,8 @@ _TYPED: dict[str, tuple[type, Any]] = {
     "SQLITE_BUSY_TIMEOUT_MS": (int, 10_000),
     "SQL_ECHO": (bool, False),
     "MAX_CONTENT_LENGTH": (int, 1024 * 1024),
+    # Articles uploaded in the browser have their own, larger limit.
+    "MAX_UPLOAD_BYTES": (int, 10 * 1024 * 1024),
     # Session cookies only over HTTPS: must be on whenever the app is served over HTTPS.
     "SECURE_COOKIES": (bool, False),
     # How many proxies in front set X-Forwarded-For/-Proto; the client address feeds the login rate limit.

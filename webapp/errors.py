@@ -68,6 +68,12 @@ def register(app: Flask) -> None:
     def _not_found(error: NotFound):  # type: ignore[no-untyped-def]
         return _render(404, "not_found", str(error), {"kind": error.kind, "id": error.ident})
 
+    @app.errorhandler(413)
+    def _too_large(_error: HTTPException):  # type: ignore[no-untyped-def]
+        limit = app.config["MAX_UPLOAD_BYTES"] if request.endpoint == "articles.receive" else app.config[
+            "MAX_CONTENT_LENGTH"]
+        return _render(413, "too_large", f"The request is larger than {limit:,} bytes, the most this page accepts.")
+
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
         code = (error.name or "error").lower().replace(" ", "_")

@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy import (
     CheckConstraint,
+    LargeBinary,
     Date,
     DateTime,
     ForeignKey,
@@ -427,3 +428,22 @@ class RecordRevision(Base):
 
 
 Index("ix_record_revisions_record", RecordRevision.kind, RecordRevision.record_id, RecordRevision.version)
+
+
+class Upload(Base):
+    """An article as uploaded in the browser, kept byte for byte so its text can be extracted again.
+
+    Pending (``source_id`` None) between the preview and the confirmation; then it is that source's original.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    dataset_id: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    source_id: Mapped[str | None] = mapped_column(String(100), index=True)
