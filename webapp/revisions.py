@@ -31,8 +31,10 @@ def bump_dataset(session: Session, dataset_id: str) -> None:
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
     """The fields that differ, each as [old, new] (None for a field absent on one side)."""
     before, after = before or {}, after or {}
+    # "id" is left out: it never changes, and a relation's file form only spells it out when it
+    # differs from source-type-target (as after a merge), which is no change of the record.
     return {key: [before.get(key), after.get(key)]
-            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+            for key in sorted(set(before) | set(after)) if key != "id" and before.get(key) != after.get(key)}
 
 
 def _dumps(value: Any) -> str:

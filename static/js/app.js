@@ -447,6 +447,46 @@
     });
   }
 
+  /* A refusal htmx does not swap in (a record deleted meanwhile, a session that ended, a body too
+   * large, no permission) still says why, in a notice the user cannot miss. */
+  function responseMessage(xhr) {
+    var text = xhr.responseText || "";
+    try { return JSON.parse(text).error.message; } catch (ignored) { /* not JSON: an error page */ }
+    var page = new DOMParser().parseFromString(text, "text/html").querySelector(".error-message");
+    return page && page.textContent.trim() ? page.textContent.trim() : "The server refused this (" + xhr.status + ").";
+  }
+
+  function showToast(message) {
+    var toast = document.getElementById("toast");
+    if (!toast) {
+      toast = document.createElement("div");
+      toast.id = "toast";
+      toast.className = "toast";
+      toast.setAttribute("role", "alert");
+      toast.dataset.testid = "toast";
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "link-button";
+      close.textContent = "Dismiss";
+      close.addEventListener("click", function () { toast.hidden = true; });
+      toast.appendChild(document.createElement("span"));
+      toast.appendChild(close);
+      document.body.appendChild(toast);
+    }
+    var hint = "";
+    if (/CSRF|log in|login/i.test(message)) { hint = " Log in again in another tab, then save: your form is kept."; }
+    toast.firstChild.textContent = message + hint;
+    toast.hidden = false;
+  }
+
+  /* After a swap, the message it brings (saved, refused, undo) is scrolled into view. */
+  function revealMessage(event) {
+    var target = event.detail && event.detail.target;
+    if (!target || !target.querySelector) { return; }
+    var message = target.querySelector("[data-testid=panel-notice], .form-error, .conflict-message, .field-error");
+    if (message && message.scrollIntoView) { message.scrollIntoView({ block: "nearest" }); }
+  }
+
   /* After an edit in the reader, its highlights follow (the new passage is marked at once). */
   function refreshReader() {
     var reader = document.querySelector("[data-testid=reader]");
@@ -525,14 +565,30 @@
       if (event.target.closest("#annotate-button")) { openAnnotateForm(); }
       var claim = event.target.closest("[data-claim]");
       if (claim) { openClaim(claim.dataset.claim); }
+      if (event.target.closest("[data-clear-panel]")) {
+        var form = event.target.closest("#record-edit");
+        if (form) { form.remove(); }
+      }
       if (event.target.closest("[data-annotate-cancel]")) { document.getElementById("annotate-form").hidden = true; }
     });
     document.body.addEventListener("htmx:afterSettle", layoutMargin);
     // An edit was saved (the panel that answered shows it): redraw the network and the timeline.
-    document.body.addEventListener("records-changed", function () {
-      if (isLive()) { applyParams(currentParams(), false, true); }
+    document.body.addEventListener("records-changed", function (event) {
+      // A delete or a merge says which record the URL should now select ("" for none).
+      var detail = event.detail || {};
+      if (isLive()) {
+        var params = currentParams();
+        if (typeof detail.select === "string") {
+          if (detail.select) { params.set("select", detail.select); } else { params.delete("select"); }
+        }
+        applyParams(params, false, true);
+      }
       refreshReader();
     });
+    document.body.addEventListener("htmx:responseError", function (event) {
+      if (event.detail && event.detail.xhr) { showToast(responseMessage(event.detail.xhr)); }
+    });
+    document.body.addEventListener("htmx:afterSwap", revealMessage);
     document.addEventListener("click", onClick, true);
     document.addEventListener("click", onReaderClick);
     document.addEventListener("keydown", onKeydown);

@@ -95,7 +95,7 @@ def log_in(page: Page, name: str, then: str) -> None:
 def allow_http_errors(page: Page, *statuses: int) -> None:
     """Chromium logs every 4xx fetch as a console error; drop the ones this test asked for."""
     alternatives = "|".join(map(str, statuses))
-    pattern = re.compile(rf"status of ({alternatives})\b")
+    pattern = re.compile(rf"(status of|Status Error Code) ({alternatives})\b")
     page.problems.console_errors[:] = [m for m in page.problems.console_errors if not pattern.search(m)]
 
 

@@ -28,6 +28,12 @@ def seed_as_loaded(base_database) -> Iterator[None]:
     reset_seed(base_database)
 
 
+def confirming(page: Page) -> Page:
+    """Delete, merge and revert ask "are you sure?" first: say yes."""
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
+
+
 def panel(page: Page):  # type: ignore[no-untyped-def]
     return page.get_by_test_id("panel-relation")
 
@@ -90,17 +96,11 @@ def test_two_people_edit_one_relation_and_lose_nothing(page, second_page, people
     page.get_by_test_id("edit-save").click()
     expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Saved.")
 
-    # The second editor changed another field: the conflict shows only theirs; keeping it keeps both changes.
+    # The second editor changed another field: the two edits fit together, and both are kept.
     second_page.get_by_test_id("edit-confidence").select_option("medium")
     second_page.get_by_test_id("edit-save").click()
-    conflict = second_page.get_by_test_id("record-conflict")
-    expect(conflict.get_by_role("alert")).to_contain_text(f"{first} saved a newer version (v2)")
-    expect(conflict.get_by_test_id("conflict-row-confidence")).to_contain_text("medium")
-    expect(conflict.get_by_test_id("conflict-row-summary")).to_have_count(0)
-    second_page.set_viewport_size({"width": 1366, "height": 768})
-    second_page.screenshot(path="/tmp/shots/conflict-1366.png")
-    conflict.get_by_test_id("keep-mine").click()
-    expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text("Saved.")
+    expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text(
+        f"Saved, together with {first}'s changes made meanwhile.")
     expect(panel(second_page).locator(".confidence")).to_have_text("medium confidence")
     expect(panel(second_page).locator(".description")).to_contain_text("(first editor)")
 
@@ -117,6 +117,9 @@ def test_two_people_edit_one_relation_and_lose_nothing(page, second_page, people
     conflict = second_page.get_by_test_id("record-conflict")
     expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("First editor's summary.")
     expect(conflict.get_by_test_id("conflict-row-summary")).to_contain_text("Second editor's summary.")
+    expect(conflict.get_by_role("alert")).to_contain_text(f"{first} saved a newer version (v4)")
+    second_page.set_viewport_size({"width": 1366, "height": 768})
+    second_page.screenshot(path="/tmp/shots/conflict-1366.png")
     conflict.get_by_test_id("conflict-merge").locator("summary").click()
     merge = conflict.get_by_test_id("conflict-merge")
     expect(merge.get_by_test_id("edit-summary")).to_have_value("Second editor's summary.")
@@ -166,14 +169,15 @@ def test_merge_a_duplicate_actor_and_undo_it(page, people, base_database):  # no
         curation.create(session, caller, "relation", {
             "source": "republic-of-iraq", "target": "iran", "type": "cooperation",
             "evidence": [{"source": SOURCE, "quote": NEW_QUOTE, "voice": "report"}]})
-    log_in(page, editor, "/?select=actor:republic-of-iraq")
+    log_in(confirming(page), editor, "/?select=actor:republic-of-iraq")
     wait_for_network(page)
     actor_panel = page.get_by_test_id("panel-actor")
     actor_panel.get_by_test_id("merge-actor").locator("summary").click()
     actor_panel.get_by_test_id("merge-into").select_option("iraq")
     actor_panel.get_by_test_id("merge-submit").click()
     merged = page.get_by_test_id("panel-actor")
-    expect(merged.get_by_test_id("panel-notice")).to_contain_text("Merged 'republic-of-iraq' into this actor.")
+    expect(merged.get_by_test_id("panel-notice")).to_contain_text("Merged Republic of Iraq into this actor.")
+    assert "select=actor%3Airaq" in page.url or "select=actor:iraq" in page.url
     expect(merged.get_by_test_id("panel-title")).to_have_text("Iraq")
     expect(merged.locator(".aliases")).to_contain_text("Republic of Iraq, Baghdad government")
     wait_until(page, "window.explorer.nodes.get('republic-of-iraq') === null")
@@ -189,7 +193,7 @@ def test_merge_a_duplicate_actor_and_undo_it(page, people, base_database):  # no
 
 def test_delete_and_undo_remove_a_passage_and_undo_and_an_admin_reverts(page, second_page, people):  # noqa: F811
     editor, admin = people("editor"), people("admin")
-    log_in(page, editor, PANEL)
+    log_in(confirming(page), editor, PANEL)
     wait_for_network(page)
     evidence_count = panel(page).locator(".evidence-remove").count()
     assert evidence_count >= 2
@@ -208,7 +212,7 @@ def test_delete_and_undo_remove_a_passage_and_undo_and_an_admin_reverts(page, se
     expect(panel(page).get_by_test_id("panel-notice")).to_have_text("Restored.")
     wait_until(page, f"window.explorer.edges.get({RELATION!r}) !== null")
 
-    log_in(second_page, admin, PANEL)
+    log_in(confirming(second_page), admin, PANEL)
     panel(second_page).get_by_test_id("show-history").click()
     history = second_page.get_by_test_id("record-history")
     expect(history.get_by_test_id("revision")).to_have_count(5)
@@ -217,3 +221,23 @@ def test_delete_and_undo_remove_a_passage_and_undo_and_an_admin_reverts(page, se
     history.get_by_test_id("revert-1").click()
     expect(panel(second_page).get_by_test_id("panel-notice")).to_have_text("Reverted to revision 1.")
     expect(panel(second_page).locator(".version")).to_have_text("v6")
+
+
+def test_a_save_refused_for_another_reason_says_why_and_a_stale_link_still_opens(page, people,  # noqa: F811
+                                                                                 base_database):
+    editor = people("editor")
+    log_in(page, editor, PANEL)
+    open_edit_form(page)
+    with base_database.transaction() as session:      # someone deletes the relation meanwhile
+        curation.delete(session, Caller.of(accounts.get_user(session, editor)), "relation", RELATION, 1)
+    page.get_by_test_id("edit-summary").fill("Too late.")
+    page.get_by_test_id("edit-save").click()
+    expect(page.get_by_test_id("toast")).to_contain_text(f"no relation with id '{RELATION}'")
+    expect(page.get_by_test_id("edit-summary")).to_have_value("Too late.")     # the form and the text stay
+    allow_http_errors(page, 404)
+
+    page.goto(PANEL)
+    expect(page.get_by_test_id("missing-record")).to_contain_text("is not here any more")
+    page.get_by_test_id("missing-record").get_by_role("link", name="Its history").click()
+    page.get_by_test_id("history-undo").click()
+    expect(page.get_by_test_id("panel-relation").get_by_test_id("panel-notice")).to_have_text("Restored.")

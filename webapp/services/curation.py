@@ -70,6 +70,14 @@ class InUse(access.ServiceError):
         self.users = users
 
 
+class NoChange(Exception):
+    """The edit asked for the state the record already has: roll back (the version stays), answer with it."""
+
+    def __init__(self, saved: Saved) -> None:
+        super().__init__(f"the {saved.kind} is already in that state")
+        self.saved = saved
+
+
 @dataclass(frozen=True)
 class Saved:
     """What a write left: the record's kind, id, dataset, new version, and its state (None once deleted)."""
@@ -246,6 +254,8 @@ def _finish(session: Session, kind: str, row: Any, action: str, caller: Caller, 
     session.flush()
     row = _load_row(session, kind, row.id)
     after = _form(session, kind, row)
+    if action == "update" and after == before:
+        raise NoChange(Saved(kind, row.id, row.dataset_id, version - 1, before))
     revisions.add_revision(session, dataset_id=row.dataset_id, kind=kind, ident=row.id, version=version,
                            action=action, editor=caller.name or "?", before=before, after=after, now=now, extra=extra)
     revisions.bump_dataset(session, row.dataset_id)
@@ -425,25 +435,30 @@ def _evidence_item(session: Session, item: Any, dataset_id: str) -> dict[str, An
 
 
 def add_evidence(session: Session, caller: Caller, kind: str, ident: str, item: Any,
-                 expected: int | None) -> tuple[Saved, str]:
-    """Attach a passage to a relation or event; returns the new state and the new item's id."""
+                 expected: int | None, position: int | None = None) -> tuple[Saved, str]:
+    """Attach a passage to a relation or event (last, or at ``position``, as an Undo puts it back);
+    returns the new state and the new item's id."""
     dataset_id = session.scalar(select(MODELS[kind].dataset_id).where(MODELS[kind].id == ident))
     if dataset_id is None:
         raise NotFound(kind, ident)
     prepared = _evidence_item(session, item, dataset_id)
+    at: list[int] = []
 
     def added(current: dict[str, Any]) -> dict[str, Any]:
-        existing = current.get("evidence", [])
-        candidate = {**current, "evidence": [*existing, prepared]}
+        existing = list(current.get("evidence", []))
+        index = len(existing) if position is None else max(0, min(position, len(existing)))
+        at.append(index)
+        candidate = {**current, "evidence": [*existing[:index], prepared, *existing[index:]]}
         spec = _check(session, kind, candidate, dataset_id)
-        new = spec.evidence[-1]
-        if any((e.source_id, e.start, e.end) == (new.source_id, new.start, new.end) for e in spec.evidence[:-1]):
+        new = spec.evidence[index]
+        if any((e.source_id, e.start, e.end) == (new.source_id, new.start, new.end)
+               for i, e in enumerate(spec.evidence) if i != index):
             raise Invalid("this passage is already evidence of the record", "evidence")
         return candidate
 
     saved = _change(session, caller, kind, ident, expected, added)
     assert saved.record is not None
-    return saved, evidence_id(saved.record["evidence"][-1], session)
+    return saved, evidence_id(saved.record["evidence"][at[0]], session)
 
 
 def remove_evidence(session: Session, caller: Caller, kind: str, ident: str, item_id: str,

@@ -8,7 +8,7 @@ write changes nothing; a 409 carries the record as it is now.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, url_for
 from sqlalchemy.orm import Session
@@ -25,7 +25,6 @@ bp = Blueprint("curation", __name__, url_prefix="/api")
 
 # URL segment → record kind.
 PATHS = {"actors": "actor", "relations": "relation", "events": "event", "blocs": "bloc"}
-T = TypeVar("T")
 
 
 def _kind(path: str) -> str:
@@ -44,11 +43,14 @@ def current_record(kind: str, ident: str) -> dict[str, Any] | None:
             return None
 
 
-def write(action: Callable[[Session], T]) -> T:
+def write(action: Callable[[Session], dict[str, Any]]) -> dict[str, Any]:
     """Run ``action`` in one transaction; refusals become API errors, a conflict carries the current record."""
     try:
         with get_database().transaction() as session:
             return action(session)
+    except curation.NoChange as same:
+        # Nothing to write (the transaction, version bump included, was rolled back): the record as it is.
+        return record_json(get_session(), same.saved)
     except Conflict as conflict:
         raise api_error(conflict, current_record(conflict.kind, conflict.ident)) from None
     except curation.RecordInvalid as invalid:

@@ -8,6 +8,7 @@ records-changed`` so the explorer redraws its network and timeline.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -18,7 +19,7 @@ from .. import get_database, get_session
 from ..dates import DateError, PartialDate, describe
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Actor, Bloc, Dataset, Source
-from ..services import claims, curation, filters
+from ..services import access, claims, curation, filters
 from ..services import explorer as explorer_service
 from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
@@ -38,6 +39,11 @@ LIST_FIELDS = {"aliases", "actors"}
 DATE_FIELDS = {"relation": ("start", "end"), "event": ("date", "end"), "actor": ()}
 PATHS = {"relations": "relation", "actors": "actor", "events": "event"}
 CHANGED = {"HX-Trigger": "records-changed"}
+
+
+def changed(select: str) -> dict[str, str]:
+    """The records changed and the explorer should now select ``select`` (``kind:id``, or "" for nothing)."""
+    return {"HX-Trigger": json.dumps({"records-changed": {"select": select}})}
 # A refused or conflicting save replaces only the form, not the panel the form targets.
 FORM_ONLY = {"HX-Retarget": "#record-edit", "HX-Reswap": "outerHTML"}
 Values = dict[str, Any]
@@ -158,6 +164,7 @@ def date_explain():  # type: ignore[no-untyped-def]
 @bp.get("/<any(relations, events, actors):path>/<ident>/edit")
 def record_edit(path: str, ident: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
+    access.require_writer(caller(), f"edit {kind}s")
     saved = curation.record(get_session(), kind, ident)
     assert saved.record is not None
     values = values_of(kind, saved.record)
@@ -169,36 +176,70 @@ def _version() -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
+def _changed_fields(values: Values, base: Values | None) -> Values:
+    """What the user changed since the form was opened (everything for a form without its base).
+
+    An event's actors are a set to the user (the form lists them alphabetically): unchanged if the
+    same actors are chosen; else the old order is kept, with the new ones after it."""
+    if base is None:
+        return dict(values)
+    mine: Values = {}
+    for name, value in values.items():
+        old = base.get(name)
+        if name == "actors" and isinstance(value, list) and isinstance(old, list):
+            if set(value) != set(old):
+                mine[name] = [a for a in old if a in value] + [a for a in value if a not in old]
+        elif old != value:
+            mine[name] = value
+    return mine
+
+
 @bp.post("/<any(relations, events, actors):path>/<ident>/edit")
 def record_save(path: str, ident: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     values, base = _form_values(kind), _base_values(kind)
     # Only what the user changed is sent, so a field someone else changed meanwhile is not overwritten.
-    mine = {name: value for name, value in values.items() if base is None or base[name] != value}
+    mine = _changed_fields(values, base)
     if not mine:
         return _panel(kind, ident, {"text": "Nothing changed."})
+    merged_with: str | None = None
     try:
-        with get_database().transaction() as session:
-            curation.patch(session, caller(), kind, ident, patch_from(mine), _version())
+        try:
+            with get_database().transaction() as session:
+                curation.patch(session, caller(), kind, ident, patch_from(mine), _version())
+        except Conflict:
+            # Someone saved first. If they changed none of the fields this user changed, both edits
+            # fit together: apply these changes on top of theirs. Otherwise show the conflict.
+            with get_database().session() as session:
+                saved = curation.record(session, kind, ident)
+                assert saved.record is not None
+                theirs = values_of(kind, saved.record)
+                history = curation.history(session, kind, ident)
+            editor = history[-1]["editor"] if history else None
+            overlap = [name for name in mine if base is None or theirs.get(name) != base.get(name)]
+            if overlap:
+                merged = {**theirs, **mine}
+                rows = [(name, theirs[name], mine[name]) for name in overlap]
+                return _form(kind, ident, merged, version=saved.version, base=theirs, dataset_id=saved.dataset_id,
+                             status=409, template="_partials/record_conflict.html", rows=rows, mine=mine,
+                             saved_by=editor, caller=caller())
+            with get_database().transaction() as session:
+                curation.patch(session, caller(), kind, ident, patch_from(mine), saved.version)
+            merged_with = editor or "someone"
+    except curation.NoChange:
+        return _panel(kind, ident, {"text": "Nothing changed."})
     except Conflict:
-        with get_database().session() as session:
-            saved = curation.record(session, kind, ident)
-            assert saved.record is not None
-            theirs = values_of(kind, saved.record)
-            history = curation.history(session, kind, ident)
-        merged = {**theirs, **mine}
-        rows = [(name, theirs[name], mine[name]) for name in mine]
-        return _form(kind, ident, merged, version=saved.version, base=theirs, dataset_id=saved.dataset_id,
-                     status=409, template="_partials/record_conflict.html", rows=rows, mine=mine,
-                     saved_by=history[-1]["editor"] if history else None, caller=caller())
+        return _panel(kind, ident, {"text": "It changed again while saving: your edit was not saved. Edit again.",
+                                    "error": True}, status=409)
     except ServiceError as error:
         dataset_id = get_session().scalar(select(curation.MODELS[kind].dataset_id)
                                           .where(curation.MODELS[kind].id == ident))
         if dataset_id is None:
             raise NotFound(kind, ident) from None
-        return _form(kind, ident, values, version=_version(), base=base, dataset_id=dataset_id,
+        return _form(kind, ident, values, version=_version(), base=base or values, dataset_id=dataset_id,
                      errors=_errors(error), status=403 if error.status in (401, 403) else 422, message=error.message)
-    return _panel(kind, ident, {"text": "Saved."}, headers=CHANGED)
+    text = "Saved." if merged_with is None else f"Saved, together with {merged_with}'s changes made meanwhile."
+    return _panel(kind, ident, {"text": text}, headers=CHANGED)
 
 
 def _evidence_form() -> dict[str, Any]:
@@ -302,15 +343,25 @@ def record_create(path: str):  # type: ignore[no-untyped-def]
                      status=403 if error.status in (401, 403) else 422, message=error.message,
                      template="_partials/record_new.html", evidence=evidence, new_id=request.form.get("id", ""))
     noun = {"relation": "Relation", "actor": "Actor", "event": "Event"}[kind]
-    return _panel(kind, saved.id, {"text": f"{noun} created."}, headers=CHANGED)
+    return _panel(kind, saved.id, {"text": f"{noun} created."}, headers=changed(f"{kind}:{saved.id}"))
 
 
 @bp.get("/<any(relations, events, actors):path>/<ident>/history")
 def record_history(path: str, ident: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     revisions = list(reversed(curation.history(get_session(), kind, ident)))
-    return render_template("_partials/record_history.html", kind=kind, ident=ident, revisions=revisions,
-                           caller=caller())
+    # A deleted or merged record's history is where its Undo lives once the notice is gone.
+    gone = revisions[0]["action"] if revisions and revisions[0]["action"] in ("delete", "merge") and (
+        revisions[0]["snapshot"] is not None and not _exists(kind, ident)) else None
+    context = {"kind": kind, "ident": ident, "revisions": revisions, "caller": caller(), "gone": gone}
+    if is_htmx():
+        return render_template("_partials/record_history.html", **context)
+    return render_template("history_page.html", partial="_partials/record_history.html", **context)
+
+
+def _exists(kind: str, ident: str) -> bool:
+    model = curation.MODELS[kind]
+    return get_session().scalar(select(model.id).where(model.id == ident)) is not None
 
 
 def _refused(error: ServiceError, kind: str, ident: str):  # type: ignore[no-untyped-def]
@@ -325,18 +376,20 @@ def record_delete(path: str, ident: str):  # type: ignore[no-untyped-def]
             curation.delete(session, caller(), kind, ident, _version())
     except ServiceError as error:
         return _refused(error, kind, ident)
-    return render_template("_partials/record_deleted.html", kind=kind, ident=ident), 200, CHANGED
+    return render_template("_partials/record_deleted.html", kind=kind, ident=ident), 200, changed("")
 
 
 @bp.post("/actors/<ident>/merge")
 def actor_merge(ident: str):  # type: ignore[no-untyped-def]
     into = request.form.get("into", "")
+    name = get_session().scalar(select(Actor.name).where(Actor.id == ident)) or ident
     try:
         with get_database().transaction() as session:
             curation.merge_actors(session, caller(), ident, into)
     except ServiceError as error:
         return _refused(error, "actor", ident)
-    return _panel("actor", into, {"text": f"Merged '{ident}' into this actor.", "unmerge": ident}, headers=CHANGED)
+    return _panel("actor", into, {"text": f"Merged {name} into this actor.", "unmerge": ident},
+                  headers=changed(f"actor:{into}"))
 
 
 @bp.post("/actors/<ident>/unmerge")
@@ -346,7 +399,7 @@ def actor_unmerge(ident: str):  # type: ignore[no-untyped-def]
             curation.unmerge(session, caller(), ident)
     except ServiceError as error:
         return render_template("_partials/record_deleted.html", kind="actor", ident=ident, error=error.message), 422
-    return _panel("actor", ident, {"text": "Merge undone."}, headers=CHANGED)
+    return _panel("actor", ident, {"text": "Merge undone."}, headers=changed(f"actor:{ident}"))
 
 
 @bp.post("/<any(relations, events, actors):path>/<ident>/restore")
@@ -357,7 +410,7 @@ def record_restore(path: str, ident: str):  # type: ignore[no-untyped-def]
             curation.restore(session, caller(), kind, ident)
     except ServiceError as error:
         return render_template("_partials/record_deleted.html", kind=kind, ident=ident, error=error.message), 422
-    return _panel(kind, ident, {"text": "Restored."}, headers=CHANGED)
+    return _panel(kind, ident, {"text": "Restored."}, headers=changed(f"{kind}:{ident}"))
 
 
 @bp.post("/<any(relations, events, actors):path>/<ident>/revert")
@@ -381,13 +434,14 @@ def evidence_remove(path: str, ident: str, evidence_id: str):  # type: ignore[no
         with get_database().transaction() as session:
             before = curation.record(session, kind, ident)
             assert before.record is not None
-            removed = next((e for e in before.record["evidence"]
-                            if curation.evidence_id(e, session) == evidence_id), None)
+            ids = [curation.evidence_id(e, session) for e in before.record["evidence"]]
+            position = ids.index(evidence_id) if evidence_id in ids else None
+            removed = before.record["evidence"][position] if position is not None else None
             saved = curation.remove_evidence(session, caller(), kind, ident, evidence_id, _version())
     except ServiceError as error:
         return _refused(error, kind, ident)
-    return _panel(kind, ident, {"text": "Removed a passage.", "undo": removed, "version": saved.version},
-                  headers=CHANGED)
+    return _panel(kind, ident, {"text": "Removed a passage.", "undo": removed, "version": saved.version,
+                                "position": position}, headers=CHANGED)
 
 
 @bp.post("/<any(relations, events):path>/<ident>/evidence")
@@ -398,7 +452,10 @@ def evidence_add(path: str, ident: str):  # type: ignore[no-untyped-def]
         item["occurrence"] = int(request.form["occurrence"])  # type: ignore[assignment]
     try:
         with get_database().transaction() as session:
-            curation.add_evidence(session, caller(), kind, ident, item, _version())
+            position = request.form.get("position", "")
+            curation.add_evidence(session, caller(), kind, ident, item, _version(),
+                                  int(position) if position.isascii() and position.isdigit() and len(position) < 6
+                                  else None)
     except ServiceError as error:
         return _refused(error, kind, ident)
     return _panel(kind, ident, {"text": request.form.get("done", "Passage added.")}, headers=CHANGED)

@@ -25,6 +25,7 @@ from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
 from ..datasets.names import actor_names
 from ..services.passages import article_segments
+from ..services.records import NotFound
 from .annotations import caller
 from .common import is_htmx
 
@@ -106,7 +107,13 @@ def index():  # type: ignore[no-untyped-def]
     context["network"] = network.vis_network(session, view)
     context["timeline"] = _timeline_context(view)
     context["selection"] = selection
-    context["panel"] = _panel(*selection, view) if selection else None
+    context["panel"], context["missing"] = None, None
+    if selection:
+        try:
+            context["panel"] = _panel(*selection, view)
+        except NotFound:
+            # A link to a record deleted or merged since: the explorer still opens, and says so.
+            context["missing"] = selection
     context["search"] = query
     return render_template("explorer.html", state=view_state(), state_url=state_url, **context)
 
