@@ -68,6 +68,8 @@ class Dataset(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # Bumped by every load that changes something; caches key on it.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Names its articles use that are not actors (dataset.yaml's ignored_names), one per line.
+    ignored_names: Mapped[str] = mapped_column(Text, default="", server_default="")
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     blocs: Mapped[list[Bloc]] = relationship(back_populates="dataset", order_by="Bloc.position")

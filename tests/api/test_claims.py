@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.models import Dataset
 from webapp.services import claims
 
 SOURCE = "pjtatler-2015-09-27-iraq-intel"
@@ -66,3 +67,31 @@ def test_add_as_evidence_lists_relations_between_the_named_actors_first(client, 
     searched = client.get(f"/sources/{SOURCE}/attach?start={start}&end={end}&q=rouhani",
                           headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Rouhani" in searched and "Lavrov — diplomatic" not in searched
+
+
+def test_candidate_actors_ignore_and_alias_and_ignored_names_survive_export_and_load(
+        client, auth, make_user, runner, tmp_path, fresh_runner):
+    make_user("ed", "editor")
+    auth.login("ed")
+    page = client.get(f"/sources/{SOURCE}/candidates", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'data-name="Christiane Amanpour"' in page and 'data-name="ABC News"' in page
+    assert 'data-name="Iran"' not in page                     # a known actor is no candidate
+    token = auth.refresh_csrf()
+    ignored = client.post(f"/sources/{SOURCE}/candidates/ignore", data={"name": "ABC News", "csrf_token": token},
+                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "will not be suggested again" in ignored and 'data-name="ABC News"' not in ignored
+    aliased = client.post(f"/sources/{SOURCE}/candidates/alias",
+                          data={"name": "Christiane Amanpour", "actor": "rouhani",
+                                "csrf_token": token}, headers={"HX-Request": "true"})
+    assert aliased.status_code == 200 and 'data-name="Christiane Amanpour"' not in aliased.get_data(as_text=True)
+    assert "Christiane Amanpour" in client.get("/api/actors/rouhani").get_json()["aliases"]
+    new_actor = client.get("/actors/new?name=PJ+Tatler&kind=organization&dataset=iraq-intel-2015",
+                           headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'name="name" value="PJ Tatler"' in new_actor and '<option value="organization" selected>' in new_actor
+
+    assert runner.invoke(args=["export", str(tmp_path / "out")]).exit_code == 0
+    assert "ignored_names:\n  - ABC News" in (tmp_path / "out" / "iraq-intel-2015" / "dataset.yaml").read_text()
+    fresh, fresh_client = fresh_runner
+    assert fresh.invoke(args=["load", str(tmp_path / "out" / "iraq-intel-2015")]).exit_code == 0
+    with fresh_client.application.extensions["database"].session() as session:
+        assert session.get(Dataset, "iraq-intel-2015").ignored_names == "ABC News"

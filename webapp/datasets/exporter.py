@@ -105,6 +105,8 @@ def dataset_files(session: Session, dataset_id: str) -> dict[str, str]:
         "description": dataset.description,
         "blocs": [bloc_record(b) for b in dataset.blocs],
     }
+    if dataset.ignored_names:
+        header["ignored_names"] = [n for n in dataset.ignored_names.splitlines() if n]
     if dataset.relation_types:
         header["relation_types"] = [
             {"id": t.id, "label": t.label, "sign": t.sign, "directed": t.directed} for t in dataset.relation_types

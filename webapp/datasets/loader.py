@@ -207,6 +207,13 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
         report.created["dataset"] += 1
     elif sync.assign(dataset, {"title": spec.title, "description": spec.description}):
         report.updated["dataset"] += 1
+    # Names ignored in the app are kept unless the files win (they are curators' decisions too).
+    kept = [] if overwrite_app_edits else [n for n in (dataset.ignored_names or "").splitlines() if n]
+    ignored = "\n".join(dict.fromkeys([*spec.ignored_names, *kept]))
+    if (dataset.ignored_names or "") != ignored:
+        dataset.ignored_names = ignored
+        if id(dataset) not in sync.created:
+            report.updated["dataset"] += 1
 
     current_types = [(t.id, t.label, t.sign, t.directed) for t in dataset.relation_types]
     wanted_types = [(t.id, t.label, t.sign, t.directed) for t in spec.relation_types]

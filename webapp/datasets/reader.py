@@ -130,6 +130,8 @@ class DatasetSpec:
     description: str
     blocs: list[BlocSpec] = field(default_factory=list)
     relation_types: list[TypeSpec] = field(default_factory=list)
+    # Names in its articles that curators decided are not actors (the candidate list leaves them out).
+    ignored_names: list[str] = field(default_factory=list)
     sources: list[SourceSpec] = field(default_factory=list)
     actors: list[ActorSpec] = field(default_factory=list)
     relations: list[RelationSpec] = field(default_factory=list)
@@ -342,7 +344,8 @@ def _read_header(reader: _Reader) -> DatasetSpec:
     if not isinstance(data, yamlio.Mapping):
         reader.problem(file, getattr(data, "line", 1), "dataset.yaml must be a mapping with id, title, blocs")
         return spec
-    item = _Item(reader, file, data, "the dataset", {"id", "title", "description", "blocs", "relation_types"})
+    item = _Item(reader, file, data, "the dataset",
+                 {"id", "title", "description", "blocs", "relation_types", "ignored_names"})
     spec.id = item.ident("id") or spec.id
     spec.title = item.text("title", required=True, max_length=300) or spec.title
     spec.description = item.text("description", default="") or ""
@@ -359,6 +362,13 @@ def _read_header(reader: _Reader) -> DatasetSpec:
             spec.locations[("bloc", bloc_id)] = (file, item_.line)
             if bloc is not None:
                 spec.blocs.append(bloc)
+
+    for line, name in zip(*_lines_and_items(item.sequence("ignored_names")), strict=True):
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "\x00" in name:
+            reader.problem(file, line, f"ignored name {name!r} must be a non-empty text of at most {MAX_NAME} "
+                                       "characters")
+        elif name.strip() not in spec.ignored_names:
+            spec.ignored_names.append(name.strip())
 
     seen_types: dict[str, tuple[str, int]] = {}
     for line, raw in zip(*_lines_and_items(item.sequence("relation_types")), strict=True):

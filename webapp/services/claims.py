@@ -8,21 +8,24 @@ events it could be evidence for (those between the actors it names first). Nothi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz import fuzz
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..dates import DateError, PartialDate
 from ..datasets.names import actor_names
-from ..models import Actor, Event, EventActor, Relation, Source
+from ..models import Actor, ActorAlias, Dataset, Event, EventActor, Relation, Source
 from ..text.attribution import Attribution, attribute
 from ..text.match import find_all, occurrence_of
 from ..text.mentions import mentions
+from ..text.names import candidates
 from ..text.sentences import sentence_bounds
 from ..text.when import DateGuess, resolve
-from .access import Invalid
+from .access import Caller, Invalid, require_writer
 from .records import NotFound
 
 
@@ -145,3 +148,56 @@ def attach_candidates(session: Session, suggestion: Suggestion, query: str = "",
                       "label": f"{event.date} · {event.title}", "summary": event.summary})
     found.sort(key=lambda c: (-c["score"], c["kind"], c["label"]))
     return found[:limit]
+
+
+# --- Candidate new actors ------------------------------------------------------------
+
+def _comparable(name: str) -> str:
+    """A name as the fuzzy matcher compares it: 'the U.S.' ~ 'US', 'al-Assad' ~ 'Assad'."""
+    name = re.sub(r"\b(?:the|al|el)[- ]", " ", name.casefold().replace(".", ""))
+    return " ".join(name.replace("-", " ").split())
+
+
+def near_matches(name: str, actors: list[tuple[str, str, list[str]]], limit: int = 4) -> list[dict[str, Any]]:
+    """The actors whose name or an alias looks most like ``name`` (rapidfuzz), best first."""
+    wanted = _comparable(name)
+    scored: list[tuple[float, str, str]] = []
+    for actor_id, label, aliases in actors:
+        best = max(fuzz.WRatio(wanted, _comparable(n)) for n in [label, *aliases])
+        if best >= 60:
+            scored.append((best, actor_id, label))
+    scored.sort(key=lambda m: -m[0])
+    return [{"id": actor_id, "label": label, "score": round(best)} for best, actor_id, label in scored[:limit]]
+
+
+def candidate_actors(session: Session, source_id: str) -> list[dict[str, Any]]:
+    """Names in a source that match no actor of its dataset and were not ignored, with near matches."""
+    row = session.execute(select(Source.text, Source.dataset_id).where(Source.id == source_id)).first()
+    if row is None:
+        raise NotFound("source", source_id)
+    dataset = session.get(Dataset, row.dataset_id)
+    ignored = {n for n in ((dataset.ignored_names if dataset else "") or "").splitlines() if n}
+    names = actor_names(session, row.dataset_id)
+    aliases: dict[str, list[str]] = {}
+    for actor_id, alias in session.execute(select(ActorAlias.actor_id, ActorAlias.name).join(Actor)
+                                           .where(Actor.dataset_id == row.dataset_id)):
+        aliases.setdefault(actor_id, []).append(alias)
+    actors = [(a.id, a.name, aliases.get(a.id, [])) for a in session.execute(
+        select(Actor.id, Actor.name).where(Actor.dataset_id == row.dataset_id).order_by(Actor.name))]
+    return [{"name": c.name, "count": c.count, "sentence": c.sentence, "kind": c.kind, "hint": c.hint,
+             "start": c.start, "end": c.end, "near": near_matches(c.name, actors)}
+            for c in candidates(row.text, names, ignored)]
+
+
+def ignore_name(session: Session, caller: Caller, dataset_id: str, name: str) -> None:
+    """Leave a name out of a dataset's candidates from now on (kept in dataset.yaml's ignored_names)."""
+    require_writer(caller, "curate datasets")
+    name = name.strip()
+    if not name or len(name) > 200 or "\x00" in name:
+        raise Invalid("give the name to ignore (at most 200 characters)", "name")
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        raise NotFound("dataset", dataset_id)
+    names = [n for n in (dataset.ignored_names or "").splitlines() if n]
+    if name not in names:
+        dataset.ignored_names = "\n".join([*names, name])

@@ -469,3 +469,50 @@ def recent_changes(dataset_id: str | None = None):  # type: ignore[no-untyped-de
     changes = curation.recent_changes(session, dataset_id)
     datasets = session.execute(select(Dataset.id, Dataset.title).order_by(Dataset.title)).all()
     return render_template("changes.html", changes=changes, dataset_id=dataset_id, datasets=datasets)
+
+
+# --- Candidate new actors, in the reader --------------------------------------------------
+
+def _candidates(source_id: str, notice: str | None = None, status: int = 200,
+                headers: dict[str, str] | None = None) -> tuple[str, int, dict[str, str]]:
+    with get_database().session() as session:
+        found = claims.candidate_actors(session, source_id)
+        dataset_id = session.scalar(select(Source.dataset_id).where(Source.id == source_id))
+        assert dataset_id is not None   # candidate_actors raised NotFound otherwise
+        html = render_template("_partials/candidates.html", source_id=source_id, dataset_id=dataset_id,
+                               candidates=found, notice=notice, actors=_choices(session, dataset_id)["actors"])
+    return html, status, headers or {}
+
+
+@bp.get("/sources/<source_id>/candidates")
+def candidates(source_id: str):  # type: ignore[no-untyped-def]
+    """Names the article uses that match no actor: add one as an actor, as an alias, or ignore it."""
+    access.require_writer(caller(), "curate articles")
+    return _candidates(source_id)
+
+
+@bp.post("/sources/<source_id>/candidates/ignore")
+def candidate_ignore(source_id: str):  # type: ignore[no-untyped-def]
+    name = request.form.get("name", "")
+    with get_database().transaction() as session:
+        dataset_id = session.scalar(select(Source.dataset_id).where(Source.id == source_id))
+        if dataset_id is None:
+            raise NotFound("source", source_id)
+        claims.ignore_name(session, caller(), dataset_id, name)
+    return _candidates(source_id, f"“{name.strip()}” will not be suggested again in this dataset.")
+
+
+@bp.post("/sources/<source_id>/candidates/alias")
+def candidate_alias(source_id: str):  # type: ignore[no-untyped-def]
+    """Add a candidate name as an alias of an actor (so its mentions are marked from now on)."""
+    name, actor_id = request.form.get("name", "").strip(), request.form.get("actor", "")
+    try:
+        with get_database().transaction() as session:
+            current = curation.record(session, "actor", actor_id)
+            assert current.record is not None
+            aliases = [*current.record.get("aliases", []), name]
+            curation.patch(session, caller(), "actor", actor_id, {"aliases": aliases}, current.version)
+            label = current.record["name"]
+    except curation.RecordInvalid as invalid:
+        return _candidates(source_id, invalid.message, status=422)
+    return _candidates(source_id, f"“{name}” is now an alias of {label}.", headers=changed(""))
