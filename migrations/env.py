@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from webapp.db import Base
+from webapp.db import Base, include_object
 from webapp import models  # noqa: F401  (registers the tables on Base.metadata)
 
 config = context.config
@@ -16,6 +16,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

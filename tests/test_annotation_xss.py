@@ -73,7 +73,7 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "
 NEVER = {"iframe", "frame", "frameset", "object", "embed", "applet", "style", "base"}
 # The htmx attributes the app's own templates use; a note may bring none.
 APP_HTMX = {"hx-get", "hx-post", "hx-put", "hx-delete", "hx-target", "hx-swap", "hx-headers", "hx-preserve",
-            "hx-disable"}
+            "hx-disable", "hx-confirm", "hx-trigger"}
 # Where a note's own words are shown.
 NOTE_CONTENT = {"note-body", "note-quote", "note-tags", "note-draft", "rev-body", "noted", "conflict-theirs",
                 "conflict-mine"}

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 
 from webapp import create_app, migrate
 from webapp.config import ConfigError, load_settings
-from webapp.db import Base, Database
+from webapp.db import Base, Database, include_object
 
 
 def test_every_response_carries_the_security_headers(client):
@@ -88,7 +88,8 @@ def test_sqlite_write_sessions_take_the_write_lock_up_front(tmp_path):
 
 def test_migrations_build_the_schema_the_models_describe(base_database):
     with base_database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                               "include_object": include_object})
         assert compare_metadata(context, Base.metadata) == []
 
 

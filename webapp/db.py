@@ -97,3 +97,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """What Alembic compares with the models: not the full-text search objects of migration 0007
+    (SQLite's FTS5 tables, PostgreSQL's expression index), which no model describes."""
+    if type_ == "table" and name is not None and name.startswith("source_fts"):
+        return False
+    return not (type_ == "index" and name == "ix_sources_text_search")

@@ -487,6 +487,29 @@
     if (message && message.scrollIntoView) { message.scrollIntoView({ block: "nearest" }); }
   }
 
+  /* A search hit opens the reader on its sentence (#t-START-END): it is scrolled to and selected,
+   * ready for Annotate or New relation. */
+  function selectFromHash() {
+    var match = /^#t-(\d+)-(\d+)$/.exec(window.location.hash);
+    var article = document.querySelector("[data-testid=article-text]");
+    if (!match || !article) { return; }
+    var start = parseInt(match[1], 10), end = parseInt(match[2], 10);
+    var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+    var range = document.createRange(), seen = 0, started = false;
+    while (walker.nextNode()) {
+      var node = walker.currentNode, length = node.data.length;
+      if (!started && start < seen + length) { range.setStart(node, start - seen); started = true; }
+      if (started && end <= seen + length) { range.setEnd(node, end - seen); break; }
+      seen += length;
+    }
+    if (!started) { return; }
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+    onSelectionEnd();
+  }
+
   /* After an edit in the reader, its highlights follow (the new passage is marked at once). */
   function refreshReader() {
     var reader = document.querySelector("[data-testid=reader]");
@@ -557,6 +580,7 @@
     flashPassage();
     layoutMargin();
     flashNote();
+    selectFromHash();
     window.addEventListener("resize", layoutMargin);
     document.addEventListener("mouseup", function () { window.setTimeout(onSelectionEnd, 0); });
     document.addEventListener("keyup", function (event) { if (event.shiftKey) { onSelectionEnd(); } });
@@ -607,6 +631,7 @@
     });
     window.addEventListener("hashchange", flashPassage);
     window.addEventListener("hashchange", flashNote);
+    window.addEventListener("hashchange", selectFromHash);
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

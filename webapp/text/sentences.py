@@ -22,3 +22,26 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     if right < end:
         right = end
     return left, min(right, len(text))
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Every sentence of a text as (start, end), white space around it left out."""
+    spans = []
+    position = 0
+    for match in _SENTENCE_END.finditer(text):
+        end = match.start() + (0 if match.group(0).startswith("\n") else 1)
+        # Closing quotes and brackets after the full stop belong to the sentence.
+        closing = re.match(r"[\"'”’)]*", text[end:])
+        end += closing.end() if closing else 0
+        spans.append((position, end))
+        position = match.end()
+    spans.append((position, len(text)))
+    result = []
+    for start, end in spans:
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            result.append((start, end))
+    return result

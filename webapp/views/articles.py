@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import get_database, get_session
 from ..models import Dataset
-from ..services import articles
+from ..services import articles, search
 from ..services.access import ServiceError, require_writer
 from .common import caller, is_htmx
 
@@ -105,3 +105,12 @@ def upload_limits(request_: Request, limit: int) -> None:
     if request_.endpoint == "articles.receive":
         request_.max_content_length = limit + 64 * 1024
         request_.max_form_memory_size = limit + 64 * 1024
+
+
+@bp.get("/search")
+def search_page():  # type: ignore[no-untyped-def]
+    """The text of every source searched; each hit a sentence that opens the reader on it."""
+    query = request.args.get("q", "")
+    dataset = request.args.get("dataset") or None
+    hits = search.search(get_session(), query, dataset) if query.strip() else []
+    return render_template("search.html", q=query, hits=hits, dataset_id=dataset, datasets=_datasets())
