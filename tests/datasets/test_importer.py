@@ -333,6 +333,6 @@ def test_page_clutter_stays_out_of_the_text(runner, session):
                     "Read more", "Cookie", "By Ines Calder"):
         assert clutter not in source.text, clutter
     assert "Marovia and Tessaly signed an accord on Saturday" in source.text
-    assert source.text.count("\n\n") == 6      # the headline and six paragraphs
+    assert source.text.count("\n\n") == 7      # the headline and seven paragraphs
     assert (source.author, source.published, source.publisher) == ("Ines Calder", "2019-03-17", "The Coastal Ledger")
     assert source.url == "https://coastal-ledger.example/world/2019/03/17/marovia-tessaly-harbour-accord"

@@ -21,6 +21,7 @@ GOLD = {
     "harbour-accord.html": {
         "Marovia", "Tessaly", "Port Anselm", "Adela Vance", "Tomas Reyel", "Northern Maritime Council", "Vell Front",
         "Oskar Brannet", "Lena Osei", "Kettle Bay", "Marovian Interior Ministry", "Coastal Ledger",
+        "United States of America",
     },
 }
 

@@ -435,7 +435,10 @@ def _cited_passages(spec: DatasetSpec) -> set[tuple[str, int, int]]:
 
 
 def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tuple[str, int, int], Passage]:
-    source_ids = [s.id for s in spec.sources]
+    # Passages of the dataset's sources in the database too: those of a source the files no longer
+    # list are uncited now, and go with it.
+    source_ids = sorted({s.id for s in spec.sources} | set(session.scalars(
+        select(Source.id).where(Source.dataset_id == spec.id))))
     existing = {
         (p.source_id, p.start, p.end): p
         for p in session.scalars(select(Passage).where(Passage.source_id.in_(source_ids)))

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from ..dates import DateError, PartialDate
 from ..datasets.names import actor_names
-from ..models import Actor, ActorAlias, Dataset, Event, EventActor, Relation, Source
+from ..models import (
+    Actor, ActorAlias, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source,
+)
 from ..text.attribution import Attribution, attribute
 from ..text.match import find_all, occurrence_of
 from ..text.mentions import mentions
@@ -132,9 +134,14 @@ def attach_candidates(session: Session, suggestion: Suggestion, query: str = "",
         relations = relations.where(or_(Relation.type.ilike(like), Relation.summary.ilike(like),
                                         Relation.source_id.in_(hits), Relation.target_id.in_(hits)))
         events = events.where(or_(Event.title.ilike(like), Event.summary.ilike(like)))
+    # Records that already cite this article are likely what its next sentence is about too.
+    citing = set(session.scalars(select(RelationEvidence.relation_id).join(Passage)
+                                 .where(Passage.source_id == suggestion.source_id)))
+    citing |= set(session.scalars(select(EventEvidence.event_id).join(Passage)
+                                  .where(Passage.source_id == suggestion.source_id)))
     for relation in session.scalars(relations):
         both = {relation.source_id, relation.target_id}
-        score = len(both & named)
+        score = len(both & named) + (0.5 if relation.id in citing else 0)
         ends = [names.get(relation.source_id, relation.source_id), names.get(relation.target_id, relation.target_id)]
         found.append({"kind": "relation", "id": relation.id, "version": relation.version, "score": score,
                       "label": f"{ends[0]} — {relation.type.replace('_', ' ')} — {ends[1]}",
@@ -143,7 +150,7 @@ def attach_candidates(session: Session, suggestion: Suggestion, query: str = "",
     for event_id, actor_id in session.execute(select(EventActor.event_id, EventActor.actor_id)):
         event_actors.setdefault(event_id, set()).add(actor_id)
     for event in session.scalars(events):
-        score = len(event_actors.get(event.id, set()) & named)
+        score = len(event_actors.get(event.id, set()) & named) + (0.5 if event.id in citing else 0)
         found.append({"kind": "event", "id": event.id, "version": event.version, "score": score,
                       "label": f"{event.date} · {event.title}", "summary": event.summary})
     found.sort(key=lambda c: (-c["score"], c["kind"], c["label"]))

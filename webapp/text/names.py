@@ -30,7 +30,7 @@ last next this first second third new old other another each every both either n
 monday tuesday wednesday thursday friday saturday sunday january february march april may june july
 august september october november december today yesterday tomorrow
 mr mrs ms dr sir read image share sign subscribe copyright photo video
-western eastern northern southern shiite sunni
+shiite sunni
 """.split())
 TITLES = set("""
 president prime minister secretary general secretary-general
