@@ -487,13 +487,10 @@
     if (message && message.scrollIntoView) { message.scrollIntoView({ block: "nearest" }); }
   }
 
-  /* A search hit opens the reader on its sentence (#t-START-END): it is scrolled to and selected,
-   * ready for Annotate or New relation. */
-  function selectFromHash() {
-    var match = /^#t-(\d+)-(\d+)$/.exec(window.location.hash);
+  /* Select text[start:end] of the article, scroll to it, and offer what to do with it. */
+  function selectSpan(start, end) {
     var article = document.querySelector("[data-testid=article-text]");
-    if (!match || !article) { return; }
-    var start = parseInt(match[1], 10), end = parseInt(match[2], 10);
+    if (!article) { return; }
     var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
     var range = document.createRange(), seen = 0, started = false;
     while (walker.nextNode()) {
@@ -508,6 +505,31 @@
     selection.addRange(range);
     range.startContainer.parentElement.scrollIntoView({ block: "center" });
     onSelectionEnd();
+  }
+
+  /* A search hit opens the reader on its sentence (#t-START-END), selected. */
+  function selectFromHash() {
+    var match = /^#t-(\d+)-(\d+)$/.exec(window.location.hash);
+    if (match) { selectSpan(parseInt(match[1], 10), parseInt(match[2], 10)); }
+  }
+
+  /* The keyboard in the article: arrows select sentence by sentence, Enter moves to the actions. */
+  var sentenceIndex = -1;
+  function onArticleKey(event) {
+    var article = event.target.closest && event.target.closest("[data-testid=article-text]");
+    if (!article || !article.dataset.sentences) { return; }
+    var spans = article.dataset.sentences.split(" ").map(function (pair) { return pair.split("-").map(Number); });
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      sentenceIndex = Math.max(0, Math.min(spans.length - 1, sentenceIndex + (event.key === "ArrowDown" ? 1 : -1)));
+      selectSpan(spans[sentenceIndex][0], spans[sentenceIndex][1]);
+      article.focus({ preventScroll: true });
+    } else if (event.key === "Enter" && pendingSelection) {
+      event.preventDefault();
+      var first = document.querySelector("#claim-actions:not([hidden]) button") ||
+        document.querySelector("#annotate-button:not([hidden])");
+      if (first) { first.focus(); }
+    }
   }
 
   /* After an edit in the reader, its highlights follow (the new passage is marked at once). */
@@ -632,6 +654,7 @@
     window.addEventListener("hashchange", flashPassage);
     window.addEventListener("hashchange", flashNote);
     window.addEventListener("hashchange", selectFromHash);
+    document.addEventListener("keydown", onArticleKey);
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

@@ -3,6 +3,7 @@ from the publication date, and attach another passage to an existing record (iss
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -72,3 +73,19 @@ def test_a_sentence_becomes_a_dated_relation_and_another_becomes_evidence(page, 
     expect(panel.get_by_test_id("evidence")).to_have_count(2)
     relation = page.request.get("/api/relations/kerry-cooperation-lavrov").json()
     assert [(p["voice"], p["speaker"]) for p in relation["evidence"]] == [("report", None), ("quote", "kerry")]
+
+
+def test_the_keyboard_selects_sentence_by_sentence_and_enter_acts_on_one(page, people):  # noqa: F811
+    log_in(page, people("editor"), READER)
+    page.get_by_test_id("article-text").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    selected = page.evaluate("window.getSelection().toString()")
+    assert selected.startswith("Iraq Signs Deal"), selected
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("window.getSelection().toString()").startswith("The Iraqi military announced")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("claim-relation")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("record-new-form").get_by_test_id("evidence-quote")).to_have_value(
+        re.compile(r"^The Iraqi military announced"))

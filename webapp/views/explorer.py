@@ -26,6 +26,7 @@ from ..services.filters import FilterError
 from ..datasets.names import actor_names
 from ..services.passages import article_segments
 from ..services.records import NotFound
+from ..text.sentences import sentence_spans
 from .annotations import caller
 from .common import is_htmx
 
@@ -180,8 +181,11 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
     notes = notes_service.view_models(session, caller(), notes_service.search(session, caller(), source=source_id))
     noted = [(n["id"], n["start"], n["end"]) for n in notes if n["anchor"] != "orphaned"]
     segments = article_segments(data["text"], spans, actor_names(session), noted)
+    # For the keyboard: the reader moves from sentence to sentence (arrow keys) and acts on one (Enter).
+    sentences = " ".join(f"{start}-{end}" for start, end in sentence_spans(data["text"]))
     supports = explorer_service.passage_supports(session, data["passages"])
     return _render("_partials/reader.html", "reader.html", source=data, segments=segments, supports=supports,
+                   sentences=sentences,
                    notes=sorted(notes, key=lambda n: (n["anchor"] == "orphaned", n["start"] or 0)),
                    caller=caller())
 
