@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
-from webapp.models import Source, Upload
+from webapp.models import Bloc, Source, Upload
 
 ARTICLES = Path(__file__).parent / "fixtures" / "articles"
 HARBOUR = (ARTICLES / "harbour-accord.html").read_bytes()
@@ -124,3 +124,23 @@ def test_viewers_and_visitors_cannot_add_articles(client, auth, make_user):
     auth.login("vic")
     assert client.get("/sources/new").status_code == 403
     assert upload(client, auth, HARBOUR).status_code == 403
+
+
+def test_an_article_can_start_a_new_dataset_with_its_blocs(client, editor, session):
+    preview = upload(client, editor, HARBOUR, dataset="__new__", new_title="The harbour dispute",
+                     new_blocs="Harbour states #2471a3\nArmed groups")
+    assert preview.status_code == 200
+    assert "It goes into a new dataset" in html.unescape(preview.get_data(as_text=True))
+    token = TOKEN.search(preview.get_data(as_text=True)).group(1)
+    added = client.post(f"/sources/new/{token}", data={"csrf_token": editor.refresh_csrf(), "id": "harbour-accord",
+                                                       "new_title": "The harbour dispute",
+                                                       "new_blocs": "Harbour states #2471a3\nArmed groups"})
+    assert added.status_code == 303
+    session.expire_all()
+    assert session.get(Source, "harbour-accord").dataset_id == "the-harbour-dispute"
+    blocs = session.execute(select(Bloc.id, Bloc.color).where(Bloc.dataset_id == "the-harbour-dispute")
+                            .order_by(Bloc.position)).all()
+    # The second bloc had no colour: it takes the palette's second.
+    assert [tuple(b) for b in blocs] == [("harbour-states", "#2471a3"), ("armed-groups", "#2471a3")]
+    bad = upload(client, editor, HARBOUR.replace(b"2019", b"2020"), "other.html", dataset="__new__", new_title="")
+    assert bad.status_code == 422 and "give the new dataset a title" in html.unescape(bad.get_data(as_text=True))

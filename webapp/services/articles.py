@@ -26,8 +26,11 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..datasets import importer
-from ..models import Dataset, Source, Upload, utcnow
+import re
+
+from ..datasets import importer, loader
+from ..datasets.reader import BlocSpec, RecordContext, check_record
+from ..models import Bloc, Dataset, Source, Upload, utcnow
 from ..text.match import fold
 from .access import Caller, Invalid, require_writer
 
@@ -49,7 +52,7 @@ class ArticleRefused(Invalid):
 @dataclass
 class Preview:
     upload_id: str
-    dataset_id: str
+    dataset_id: str | None
     article: importer.Article
     mentions: list[importer.ActorMentions]
 
@@ -96,11 +99,13 @@ def _check_size(raw: bytes, limit: int) -> None:
                               "(WEBAPP_MAX_UPLOAD_BYTES)"])
 
 
-def receive(session: Session, caller: Caller, raw: bytes, filename: str, dataset_id: str, *, limit: int,
+def receive(session: Session, caller: Caller, raw: bytes, filename: str, dataset_id: str | None, *, limit: int,
             overrides: dict[str, str] | None = None) -> Preview:
-    """Check and read an upload, refuse a duplicate, keep it as pending, and say what was read."""
+    """Check and read an upload, refuse a duplicate, keep it as pending, and say what was read.
+
+    ``dataset_id`` None: the article goes into a new dataset, created when it is confirmed."""
     require_writer(caller, "add articles")
-    if session.get(Dataset, dataset_id) is None:
+    if dataset_id is not None and session.get(Dataset, dataset_id) is None:
         raise ArticleRefused([f"there is no dataset '{dataset_id}'"])
     _check_size(raw, limit)
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
@@ -117,7 +122,8 @@ def receive(session: Session, caller: Caller, raw: bytes, filename: str, dataset
                     uploaded_at=now)
     session.add(upload)
     session.flush()
-    return Preview(upload.id, dataset_id, article, importer.actor_mentions(session, article.source.text, dataset_id))
+    mentions = importer.actor_mentions(session, article.source.text, dataset_id) if dataset_id else []
+    return Preview(upload.id, dataset_id, article, mentions)
 
 
 def _read(raw: bytes, filename: str, overrides: dict[str, str] | None) -> importer.Article:
@@ -130,7 +136,7 @@ def _read(raw: bytes, filename: str, overrides: dict[str, str] | None) -> import
 def pending(session: Session, caller: Caller, upload_id: str) -> Upload:
     require_writer(caller, "add articles")
     upload = session.get(Upload, upload_id)
-    if upload is None or upload.source_id is not None or upload.dataset_id is None:
+    if upload is None or upload.source_id is not None:
         raise Invalid("this upload is gone or was already added: upload the article again", "upload")
     return upload
 
@@ -138,16 +144,20 @@ def pending(session: Session, caller: Caller, upload_id: str) -> Upload:
 def preview_again(session: Session, caller: Caller, upload_id: str, overrides: dict[str, str]) -> Preview:
     """The pending upload read again with the user's corrections (for a refused confirmation)."""
     upload = pending(session, caller, upload_id)
-    assert upload.dataset_id is not None
     article = _read(upload.content, upload.filename, overrides)
-    return Preview(upload.id, upload.dataset_id, article,
-                   importer.actor_mentions(session, article.source.text, upload.dataset_id))
+    mentions = importer.actor_mentions(session, article.source.text, upload.dataset_id) if upload.dataset_id else []
+    return Preview(upload.id, upload.dataset_id, article, mentions)
 
 
-def confirm(session: Session, caller: Caller, upload_id: str, overrides: dict[str, str]) -> importer.ImportReport:
-    """Add the pending upload as a source, with the metadata the user confirmed."""
+def confirm(session: Session, caller: Caller, upload_id: str, overrides: dict[str, str],
+            new_dataset: NewDataset | None = None) -> importer.ImportReport:
+    """Add the pending upload as a source, with the metadata the user confirmed (into a new dataset,
+    created now, when the upload was for one)."""
     upload = pending(session, caller, upload_id)
-    assert upload.dataset_id is not None
+    if upload.dataset_id is None:
+        if new_dataset is None:
+            raise Invalid("give the new dataset a title", "new_title")
+        upload.dataset_id = create_dataset(session, caller, new_dataset)
     article = _read(upload.content, upload.filename, overrides)
     duplicate = duplicate_of(session, article)
     if duplicate:
@@ -158,6 +168,46 @@ def confirm(session: Session, caller: Caller, upload_id: str, overrides: dict[st
         raise ArticleRefused(list(refused.problems)) from None
     upload.source_id = report.source_id
     return report
+
+
+@dataclass
+class NewDataset:
+    title: str
+    blocs: str      # one per line: "Name #rrggbb" (the colour may be left out)
+
+
+PALETTE = ("#c0392b", "#2471a3", "#27ae60", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b7950b")
+
+
+def create_dataset(session: Session, caller: Caller, new: NewDataset) -> str:
+    """A new, empty dataset with its blocs, each checked by the rules of dataset.yaml."""
+    require_writer(caller, "create datasets")
+    title = new.title.strip()
+    if not title or len(title) > 300 or "\x00" in title:
+        raise Invalid("a new dataset needs a title (at most 300 characters)", "new_title")
+    base = importer.slug(title)[:90] or "dataset"
+    dataset_id, n = base, 1
+    while session.get(Dataset, dataset_id) is not None:
+        n += 1
+        dataset_id = f"{base}-{n}"
+    dataset = Dataset(id=dataset_id, title=title, description="", revision=1, ignored_names="")
+    session.add(dataset)
+    session.flush()
+    context = RecordContext(set(), set(), {}, {})
+    for position, line in enumerate(text for text in new.blocs.splitlines() if text.strip()):
+        match = re.match(r"^\s*(?P<name>.*?)\s*(?P<color>#[0-9a-fA-F]{6})?\s*$", line)
+        assert match is not None
+        name = match["name"]
+        data = {"id": importer.slug(name)[:90], "name": name, "color": match["color"] or PALETTE[position % 8]}
+        spec, problems = check_record("bloc", data, context, where=f"blocs, line {position + 1}")
+        if problems or not isinstance(spec, BlocSpec):
+            reason = problems[0].message if problems else "not a bloc"
+            raise Invalid(f"bloc on line {position + 1} ({line.strip()!r}): {reason}", "new_blocs")
+        if session.get(Bloc, spec.id) is not None:
+            raise Invalid(f"bloc id '{spec.id}' is already used: name the bloc otherwise", "new_blocs")
+        session.add(Bloc(**loader.bloc_values(spec, dataset_id), position=position, origin="app",
+                         changed_by=caller.name))
+    return dataset_id
 
 
 def original(session: Session, source_id: str) -> Upload | None:

@@ -22,6 +22,12 @@ from .common import caller, is_htmx
 bp = Blueprint("articles", __name__)
 
 METADATA = ("id", "title", "author", "publisher", "url", "published", "language")
+# The dataset choice that creates one, with a title and blocs given in the form.
+NEW = "__new__"
+
+
+def _new_dataset_form() -> dict[str, str]:
+    return {"title": request.form.get("new_title", "").strip(), "blocs": request.form.get("new_blocs", "")}
 
 
 def _datasets() -> list[Any]:
@@ -53,6 +59,7 @@ def receive():  # type: ignore[no-untyped-def]
         return _page("upload", 413, form={}, dataset_id="",
                      error=f"the upload is larger than {limit:,} bytes (WEBAPP_MAX_UPLOAD_BYTES)")
     dataset_id = form.get("dataset", "")
+    new_dataset = dataset_id == NEW
     upload = files.get("file")
     pasted = form.get("text", "")
     title = form.get("title", "").strip()
@@ -70,9 +77,13 @@ def receive():  # type: ignore[no-untyped-def]
                      error="choose a file to upload, or paste the article's text")
     try:
         with get_database().transaction() as session:
-            preview = articles.receive(session, caller(), raw, filename, dataset_id, limit=limit, overrides=overrides)
+            if new_dataset and not form.get("new_title", "").strip():
+                raise articles.ArticleRefused(["give the new dataset a title"])
+            preview = articles.receive(session, caller(), raw, filename, None if new_dataset else dataset_id,
+                                       limit=limit, overrides=overrides)
             context: dict[str, Any] = {"preview": preview, "metadata": preview.metadata,
-                                       "mentions": preview.mentions}
+                                       "mentions": preview.mentions, "new": _new_dataset_form() if new_dataset
+                                       else None}
     except ServiceError as error:
         return _page("upload", 422 if error.status == 400 else error.status, form=form, dataset_id=dataset_id,
                      error=error.message, problems=getattr(error, "problems", []))
@@ -82,9 +93,11 @@ def receive():  # type: ignore[no-untyped-def]
 @bp.post("/sources/new/<upload_id>")
 def confirm(upload_id: str):  # type: ignore[no-untyped-def]
     overrides = _overrides()
+    new = _new_dataset_form()
     try:
         with get_database().transaction() as session:
-            report = articles.confirm(session, caller(), upload_id, overrides)
+            report = articles.confirm(session, caller(), upload_id, overrides,
+                                      articles.NewDataset(new["title"], new["blocs"]) if new["title"] else None)
     except ServiceError as error:
         with get_database().session() as session:
             try:
@@ -92,6 +105,7 @@ def confirm(upload_id: str):  # type: ignore[no-untyped-def]
             except ServiceError:
                 return _page("upload", 422, form={}, dataset_id="", error=error.message)
             return _page("preview", 422, preview=preview, metadata={**preview.metadata, **overrides},
+                         new=new if new["title"] else None,
                          mentions=preview.mentions, error=error.message, problems=getattr(error, "problems", []))
     target = url_for("explorer.source", source_id=report.source_id, added=1)
     if is_htmx():
