@@ -21,7 +21,7 @@ from .datasets.exporter import UnknownDataset, export_dataset
 from .datasets.loader import DatasetInvalid, LoadRefused, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
-from .services import accounts
+from .services import accounts, articles
 from .services import annotations as notes_service
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
@@ -205,7 +205,7 @@ def import_source_command(
     overrides = {key: value for key, value in {"id": source_id, **metadata}.items() if value is not None}
     try:
         with get_database().transaction() as session:
-            report = importer.import_source(session, file, dataset_id, overrides=overrides, replace=replace)
+            report = articles.import_file(session, file, dataset_id, overrides=overrides, replace=replace)
     except importer.ImportRefused as error:
         _print_problems(error.problems)
         raise click.ClickException(f"{error.reason}: nothing was imported") from None

@@ -336,3 +336,14 @@ def test_page_clutter_stays_out_of_the_text(runner, session):
     assert source.text.count("\n\n") == 7      # the headline and seven paragraphs
     assert (source.author, source.published, source.publisher) == ("Ines Calder", "2019-03-17", "The Coastal Ledger")
     assert source.url == "https://coastal-ledger.example/world/2019/03/17/marovia-tessaly-harbour-accord"
+
+
+def test_the_command_refuses_a_duplicate_and_keeps_the_original(runner, session, tmp_path):
+    page = Path(__file__).parent.parent / "fixtures" / "articles" / "harbour-accord.html"
+    assert import_source(runner, str(page), "--dataset", "iraq-intel-2015").exit_code == 0
+    from webapp.models import Upload
+    kept = session.scalars(select(Upload).where(Upload.source_id == "harbour-accord")).one()
+    assert kept.content == page.read_bytes() and kept.uploaded_by == "flask import-source"
+    copy = write(tmp_path / "copy.html", page.read_text(encoding="utf-8"))
+    again = import_source(runner, str(copy), "--dataset", "iraq-intel-2015")
+    assert again.exit_code != 0 and "already source 'harbour-accord'" in again.output

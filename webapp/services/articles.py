@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -208,6 +209,26 @@ def create_dataset(session: Session, caller: Caller, new: NewDataset) -> str:
         session.add(Bloc(**loader.bloc_values(spec, dataset_id), position=position, origin="app",
                          changed_by=caller.name))
     return dataset_id
+
+
+def import_file(session: Session, path: Path, dataset_id: str, *, overrides: dict[str, str] | None = None,
+                replace: bool = False, editor: str = "flask import-source") -> importer.ImportReport:
+    """``flask import-source``: the importer's rules, the same duplicate refusal as the browser,
+    and the file kept as the source's original."""
+    if not replace:
+        try:
+            article = importer.read_article(path, overrides)
+        except importer.ImportRefused:
+            article = None      # import_source reports the file's problems with the dataset's
+        # The same id is the importer's to report ("give --replace"); another source with the same text is ours.
+        if article is not None and (duplicate := duplicate_of(session, article, ignore=article.source.id)):
+            raise importer.ImportRefused([f"{path}: {duplicate}"], "a duplicate")
+    report = importer.import_source(session, path, dataset_id, overrides=overrides, replace=replace)
+    raw = path.read_bytes()
+    session.add(Upload(id=secrets.token_urlsafe(18), dataset_id=dataset_id, filename=path.name[:300],
+                       media_type=MEDIA_TYPES.get(path.suffix.lower(), "text/plain"), size=len(raw), content=raw,
+                       uploaded_by=editor, uploaded_at=utcnow(), source_id=report.source_id))
+    return report
 
 
 def original(session: Session, source_id: str) -> Upload | None:
