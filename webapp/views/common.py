@@ -55,6 +55,11 @@ def expected_version(draft_version: int | None) -> int | None:
     return draft_version
 
 
+def whole_number(raw: str | None) -> int | None:
+    """A form or query value as a whole number (ASCII digits, at most 9), else None."""
+    return int(raw) if raw is not None and VERSION_PATTERN.fullmatch(raw) else None
+
+
 def version_of(value: Any) -> int | None:
     """A version given in a body or form (None when absent); anything but a whole number is refused."""
     if value is None or value == "":

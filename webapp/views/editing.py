@@ -24,7 +24,7 @@ from ..services import explorer as explorer_service
 from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
 from ..services.graph import actor_rows
-from .common import caller, is_htmx
+from .common import caller, is_htmx, whole_number
 
 bp = Blueprint("editing", __name__)
 
@@ -172,8 +172,7 @@ def record_edit(path: str, ident: str):  # type: ignore[no-untyped-def]
 
 
 def _version() -> int | None:
-    raw = request.form.get("version", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    return whole_number(request.form.get("version"))
 
 
 def _changed_fields(values: Values, base: Values | None) -> Values:
@@ -245,9 +244,9 @@ def record_save(path: str, ident: str):  # type: ignore[no-untyped-def]
 def _evidence_form() -> dict[str, Any]:
     item: dict[str, Any] = {key: request.form.get(f"evidence.{key}", "").strip()
                             for key in ("source", "quote", "voice", "speaker")}
-    occurrence = request.form.get("evidence.occurrence", "")
-    if occurrence.isascii() and occurrence.isdigit() and len(occurrence) < 6:
-        item["occurrence"] = int(occurrence)
+    occurrence = whole_number(request.form.get("evidence.occurrence"))
+    if occurrence is not None:
+        item["occurrence"] = occurrence
     return item
 
 
@@ -292,10 +291,11 @@ def record_new(path: str):  # type: ignore[no-untyped-def]
 
 
 def _offset(name: str) -> int:
-    raw = request.values.get(name, "")
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
-        raise Invalid(f"'{name}' must be a character offset (a whole number), not {raw!r}", name)
-    return int(raw)
+    value = whole_number(request.values.get(name))
+    if value is None:
+        raise Invalid(f"'{name}' must be a character offset (a whole number), not {request.values.get(name)!r}",
+                      name)
+    return value
 
 
 def _suggestion() -> claims.Suggestion | None:
@@ -417,11 +417,12 @@ def record_restore(path: str, ident: str):  # type: ignore[no-untyped-def]
 def record_revert(path: str, ident: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
     raw = request.form.get("to_version", "")
-    if not (raw.isascii() and raw.isdigit() and len(raw) < 10):
+    to_version = whole_number(raw)
+    if to_version is None:
         return _panel(kind, ident, {"text": "Choose a revision to revert to.", "error": True}, status=422)
     try:
         with get_database().transaction() as session:
-            curation.revert(session, caller(), kind, ident, int(raw))
+            curation.revert(session, caller(), kind, ident, to_version)
     except ServiceError as error:
         return _refused(error, kind, ident)
     return _panel(kind, ident, {"text": f"Reverted to revision {raw}."}, headers=CHANGED)
@@ -447,15 +448,14 @@ def evidence_remove(path: str, ident: str, evidence_id: str):  # type: ignore[no
 @bp.post("/<any(relations, events):path>/<ident>/evidence")
 def evidence_add(path: str, ident: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
-    item = {key: request.form.get(key) for key in ("source", "quote", "voice", "speaker") if request.form.get(key)}
-    if request.form.get("occurrence", "").isdigit():
-        item["occurrence"] = int(request.form["occurrence"])  # type: ignore[assignment]
+    item: dict[str, Any] = {key: request.form.get(key) for key in ("source", "quote", "voice", "speaker")
+                            if request.form.get(key)}
+    if (occurrence := whole_number(request.form.get("occurrence"))) is not None:
+        item["occurrence"] = occurrence
     try:
         with get_database().transaction() as session:
-            position = request.form.get("position", "")
             curation.add_evidence(session, caller(), kind, ident, item, _version(),
-                                  int(position) if position.isascii() and position.isdigit() and len(position) < 6
-                                  else None)
+                                  whole_number(request.form.get("position")))
     except ServiceError as error:
         return _refused(error, kind, ident)
     return _panel(kind, ident, {"text": request.form.get("done", "Passage added.")}, headers=CHANGED)
