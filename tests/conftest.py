@@ -214,10 +214,12 @@ def reset_seed(database: Database) -> None:
     """
     from sqlalchemy import delete, update
 
-    from webapp.models import Actor, Bloc, Event, RecordRevision, Relation, Source
+    from webapp.models import Actor, Bloc, Dataset, Event, RecordRevision, Relation, Source, Upload
 
     with database.transaction() as session:
         load_directory(session, SEED_DIR, overwrite_app_edits=True, allow_removals=True)
         session.execute(delete(RecordRevision))
+        session.execute(delete(Upload))
+        session.execute(update(Dataset).values(ignored_names=""))
         for model in (Bloc, Actor, Source, Relation, Event):
             session.execute(update(model).values(version=1, origin="file", changed_by=None, changed_at=None))
