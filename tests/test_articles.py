@@ -69,7 +69,11 @@ def test_upload_shows_what_was_read_then_adds_it_and_keeps_the_original(client, 
     assert source.changed_by == "ed"
     kept = session.scalar(select(Upload).where(Upload.source_id == "harbour-accord"))
     assert kept.content == HARBOUR and kept.media_type == "text/html" and kept.uploaded_by == "ed"
-    assert client.get("/sources/harbour-accord").status_code == 200
+    reader = client.get("/sources/harbour-accord")
+    assert reader.status_code == 200 and 'data-testid="original-file"' in reader.get_data(as_text=True)
+    download = client.get("/sources/harbour-accord/original")
+    assert download.data == HARBOUR and download.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/sources/{'pjtatler-2015-09-27-iraq-intel'}/original").status_code == 404
 
 
 @pytest.mark.parametrize(("content", "filename", "message"), [

@@ -231,6 +231,11 @@ def import_file(session: Session, path: Path, dataset_id: str, *, overrides: dic
     return report
 
 
+def has_original(session: Session, source_id: str) -> bool:
+    """Whether the file a source was read from is kept (without loading it)."""
+    return session.scalar(select(Upload.id).where(Upload.source_id == source_id).limit(1)) is not None
+
+
 def original(session: Session, source_id: str) -> Upload | None:
     """The file a source was read from, when it was uploaded in the browser."""
     return session.scalar(select(Upload).where(Upload.source_id == source_id)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Request, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Request, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import secure_filename
 
 from .. import get_database, get_session
 from ..models import Dataset
 from ..services import articles, search
 from ..services.access import ServiceError, require_writer
+from ..services.records import NotFound
 from .common import caller, is_htmx
 
 bp = Blueprint("articles", __name__)
@@ -128,3 +130,16 @@ def search_page():  # type: ignore[no-untyped-def]
     dataset = request.args.get("dataset") or None
     hits = search.search(get_session(), query, dataset) if query.strip() else []
     return render_template("search.html", q=query, hits=hits, dataset_id=dataset, datasets=_datasets())
+
+
+@bp.get("/sources/<source_id>/original")
+def original(source_id: str):  # type: ignore[no-untyped-def]
+    """The file a source was read from, byte for byte (when it was uploaded or imported here)."""
+    upload = articles.original(get_session(), source_id)
+    if upload is None:
+        raise NotFound("original file of source", source_id)
+    response = make_response(upload.content)
+    response.headers["Content-Type"] = "application/octet-stream"
+    response.headers["Content-Disposition"] = f'attachment; filename="{secure_filename(upload.filename) or "original"}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -25,6 +25,7 @@ from ..services import filters, network, records, timeline, timeline_layout
 from ..services.filters import FilterError
 from ..datasets.names import actor_names
 from ..services.passages import article_segments
+from ..services import articles as articles_service
 from ..services.records import NotFound
 from ..text.sentences import sentence_spans
 from .annotations import caller
@@ -177,6 +178,7 @@ def event(event_id: str):  # type: ignore[no-untyped-def]
 def source(source_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
     data = records.source_detail(session, source_id)
+    data["has_original"] = articles_service.has_original(session, source_id)
     spans = [(p["id"], p["start"], p["end"]) for p in data["passages"]]
     notes = notes_service.view_models(session, caller(), notes_service.search(session, caller(), source=source_id))
     noted = [(n["id"], n["start"], n["end"]) for n in notes if n["anchor"] != "orphaned"]
