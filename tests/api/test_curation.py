@@ -406,3 +406,16 @@ def test_a_source_imported_into_the_app_is_not_dropped_by_a_load_of_the_files(cl
     assert "source 'second-report' (edited in the app by flask import-source): the files no longer list it" in \
         refused.output
     assert client.get("/api/sources/second-report").status_code == 200
+
+
+@pytest.mark.parametrize("if_match", ['""', 'W/"1"', '"1", "2"', '"²"', '"99999999999"'])
+def test_an_unusable_if_match_is_a_400(client, tokens, if_match):
+    response = client.patch(f"/api/relations/{RELATION}", json={"summary": "x"},
+                            headers={**tokens["ed"], "If-Match": if_match})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_if_match"
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"title": "x", "date": "2015", "actors": 1000000}'])
+def test_odd_bodies_are_refused_not_crashed_on(client, tokens, body):
+    response = client.post("/api/events", data=body, headers=tokens["ed"], content_type="application/json")
+    assert response.status_code == 400

@@ -268,7 +268,10 @@ def _dataset_for(session: Session, kind: str, data: dict[str, Any], dataset_id: 
         if session.get(Dataset, dataset_id) is None:
             raise Invalid(f"there is no dataset '{dataset_id}'", "dataset")
         return dataset_id
-    linked = [data.get("source")] if kind == "relation" else (data.get("actors") or []) if kind == "event" else []
+    raw_actors = data.get("actors")
+    linked: list[Any] = [data.get("source")] if kind == "relation" else []
+    if kind == "event" and isinstance(raw_actors, list):
+        linked = raw_actors
     for actor_id in linked:
         if isinstance(actor_id, str) and (found := session.scalar(select(Actor.dataset_id)
                                                                   .where(Actor.id == actor_id))):

@@ -42,13 +42,16 @@ def json_body() -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise APIError(400, "malformed_json", f"the request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise APIError(400, "malformed_json", "the request body is nested too deeply") from None
 
 
 def expected_version(draft_version: int | None) -> int | None:
     """The version the client read: If-Match (our ETag) or ``version`` in the body."""
     if request.if_match and not request.if_match.star_tag:
         tags = list(request.if_match.as_set())
-        if len(tags) != 1 or not VERSION_PATTERN.fullmatch(tags[0]):
+        # One strong ETag that is a version; "", W/"1", several, or junk are refused (werkzeug may hand back None).
+        if len(tags) != 1 or not isinstance(tags[0], str) or not VERSION_PATTERN.fullmatch(tags[0]):
             raise APIError(400, "bad_if_match", "If-Match must be the ETag (the version) that GET returned",
                            {"field": "If-Match"})
         return int(tags[0])
