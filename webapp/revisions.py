@@ -56,13 +56,16 @@ def add_revision(session: Session, *, dataset_id: str, kind: str, ident: str, ve
 
 def ensure_baseline(session: Session, *, dataset_id: str, kind: str, ident: str, version: int,
                     state: dict[str, Any], now: dt.datetime | None = None) -> None:
-    """Before the first change of a record that has no history (it came from the files), keep that state."""
+    """Before the first change of a record that has no history (it came from the files), keep that state.
+
+    It is dated when the dataset was first loaded: a record with no revision has not changed since."""
     if session.scalar(select(func.count()).select_from(RecordRevision)
                       .where(RecordRevision.kind == kind, RecordRevision.record_id == ident)):
         return
+    loaded = session.scalar(select(Dataset.loaded_at).where(Dataset.id == dataset_id))
     session.add(RecordRevision(
         dataset_id=dataset_id, kind=kind, record_id=ident, version=version, action="load",
-        editor_name=LOAD_EDITOR, at=now or utcnow(), changes="{}", snapshot=_dumps(state),
+        editor_name=LOAD_EDITOR, at=loaded or now or utcnow(), changes="{}", snapshot=_dumps(state),
     ))
 
 

@@ -218,6 +218,8 @@ def test_admins_revert_to_any_revision_editors_cannot(client, tokens):
     assert [(r["version"], r["action"], r["editor"]) for r in history] == [
         (1, "load", "flask load"), (2, "update", "ed"), (3, "update", "eve"), (4, "revert", "ada")]
     assert history[1]["changes"]["summary"][1] == "First edit"
+    # The state from the files is dated when it was loaded, not when it was first edited.
+    assert history[0]["at"] < history[1]["at"]
     changes = client.get("/api/datasets/iraq-intel-2015/changes").get_json()["changes"]
     assert [c["version"] for c in changes[:3]] == [4, 3, 2]
 
