@@ -284,8 +284,11 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
     listed = {("bloc", b.id) for b in spec.blocs} | {("source", s.id) for s in spec.sources} | {
         ("actor", a.id) for a in spec.actors} | {("relation", r.id) for r in spec.relations} | {
         ("event", e.id) for e in spec.events}
-    _apply_load_rule(session, spec.id, before, listed, overwrite_app_edits=overwrite_app_edits,
-                     allow_removals=allow_removals)
+    # The records' states after the sync, built once for the load rule and for the revisions, and
+    # only when something changed (an unchanged reload cannot conflict with anything).
+    removed = any(key not in listed for key in before)
+    after = record_states(session, spec.id) if report.changed or removed else {}
+    _apply_load_rule(before, after, listed, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals)
 
     # Remove what the new version no longer has, dependants first.
     sync.delete_missing("relation", relations, {r.id for r in spec.relations})
@@ -300,7 +303,8 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
 
     if report.changed:
         dataset.revision = (dataset.revision or 0) + 1
-        _record_load_revisions(session, spec.id, before)
+        # What the deletions below removed is not "after" any more.
+        _record_load_revisions(session, spec.id, before, {k: v for k, v in after.items() if k in listed})
     session.flush()
     report.revision = dataset.revision
     return report
@@ -339,11 +343,9 @@ def record_states(session: Session, dataset_id: str) -> dict[tuple[str, str], Re
     return states
 
 
-def _apply_load_rule(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState],
+def _apply_load_rule(before: dict[tuple[str, str], RecordState], after: dict[tuple[str, str], RecordState],
                      listed: set[tuple[str, str]], *, overwrite_app_edits: bool, allow_removals: bool) -> None:
     """Refuse (raise LoadRefused) unless every app edit and every removal the load would make is allowed."""
-    session.flush()
-    after = record_states(session, dataset_id)
     conflicts: list[EditConflict] = []
     removals: list[tuple[str, str]] = []
     for key, state in sorted(before.items()):
@@ -352,7 +354,7 @@ def _apply_load_rule(session: Session, dataset_id: str, before: dict[tuple[str, 
             removals.append(key)
             if state.origin == "app":
                 conflicts.append(EditConflict(key[0], key[1], "*", state.form, None, state.changed_by))
-        elif state.origin == "app":
+        elif state.origin == "app" and key in after:
             new = after[key].form
             for name, (old, value) in revisions.changes(state.form, new).items():
                 conflicts.append(EditConflict(key[0], key[1], name, old, value, state.changed_by))
@@ -360,10 +362,10 @@ def _apply_load_rule(session: Session, dataset_id: str, before: dict[tuple[str, 
         raise LoadRefused([] if overwrite_app_edits else conflicts, [] if allow_removals else removals)
 
 
-def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState]) -> None:
+def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState],
+                           after: dict[tuple[str, str], RecordState]) -> None:
     """Keep every state the load replaced or removed, and the new one, as revisions; bump versions."""
     session.flush()
-    after = record_states(session, dataset_id)
     now = utcnow()
     for key in sorted(set(before) | set(after)):
         kind, ident = key
