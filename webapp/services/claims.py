@@ -22,7 +22,7 @@ from ..models import (
     Actor, ActorAlias, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source,
 )
 from ..text.attribution import Attribution, attribute
-from ..text.match import find_all, occurrence_of
+from ..text.match import occurrence_of, words_span
 from ..text.mentions import mentions
 from ..text.names import candidates
 from ..text.sentences import sentence_bounds
@@ -88,17 +88,11 @@ def suggest(session: Session, source_id: str, start: int, end: int) -> Suggestio
     if row is None:
         raise NotFound("source", source_id)
     text = row.text
-    if not (0 <= start < end <= len(text)):
-        raise Invalid(f"offsets {start}-{end} are outside the source's text (0-{len(text)})", "start")
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start == end:
-        raise Invalid("the selection is only white space", "start")
+    try:
+        start, end = words_span(text, start, end)
+    except ValueError as error:
+        raise Invalid(str(error), "start") from None
     quote = text[start:end]
-    if (start, end) not in find_all(text, quote):
-        raise Invalid("this selection cannot be found again by its words; select whole words", "start")
     occurrence, count = occurrence_of(text, start, end)
     names = actor_names(session, row.dataset_id)
     s_lo, s_hi = sentence_bounds(text, start, end)

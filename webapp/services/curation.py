@@ -37,13 +37,13 @@ from ..models import (
     Actor, ActorAlias, Annotation, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, RecordRevision, Relation,
     RelationEvidence, RelationType, Source, utcnow,
 )
-from ..text.match import find_all, occurrence_of
+from ..text.match import find_all, occurrence_of, words_span
 from . import access, versioning
 from .access import Caller, Invalid
 from .records import NotFound
 
 KINDS = ("bloc", "actor", "relation", "event")
-MODELS: dict[str, Any] = {"bloc": Bloc, "actor": Actor, "relation": Relation, "event": Event}
+MODELS: dict[str, Any] = {kind: revisions.MODELS[kind] for kind in KINDS}
 # An evidence item's id: its passage's source and character offsets — stable, never a position.
 EVIDENCE_ID = re.compile(r"^(?P<source>[a-z0-9][a-z0-9_-]*):(?P<start>\d{1,9})-(?P<end>\d{1,9})$")
 
@@ -90,6 +90,11 @@ class Saved:
 
 
 # --- Reading records in the file format -------------------------------------------
+
+def exists(session: Session, kind: str, ident: str) -> bool:
+    """Whether the record is there (not deleted, not merged away, not never made)."""
+    return session.scalar(select(MODELS[kind].id).where(MODELS[kind].id == ident)) is not None
+
 
 def _load_row(session: Session, kind: str, ident: str) -> Any:
     model = MODELS[kind]
@@ -415,18 +420,10 @@ def _evidence_item(session: Session, item: Any, dataset_id: str) -> dict[str, An
         text = _SourceTexts(session, dataset_id).get(str(item.get("source")))
         if text is None:
             raise Invalid(f"unknown source {item.get('source')!r}", "source")
-        if not 0 <= start < end <= len(text.text):
-            raise Invalid(f"offsets {start}-{end} are outside the source's text (0-{len(text.text)})", "start")
-        asked = f"{start}-{end}"
-        # A selection often takes in the white space around the words; the passage is the words.
-        while start < end and text.text[start].isspace():
-            start += 1
-        while end > start and text.text[end - 1].isspace():
-            end -= 1
-        if start == end:
-            raise Invalid(f"the text at {asked} is only white space", "start")
-        if (start, end) not in find_all(text.text, text.text[start:end]):
-            raise Invalid(f"offsets {start}-{end} do not give a quote that can be found again", "start")
+        try:
+            start, end = words_span(text.text, start, end)
+        except ValueError as error:
+            raise Invalid(str(error), "start") from None
         quote = text.text[start:end]
         if "quote" in item and item["quote"] != quote:
             raise Invalid(f"the quote is not the text at {start}-{end} (which reads {quote[:60]!r})", "quote")
@@ -539,7 +536,7 @@ def restore(session: Session, caller: Caller, kind: str, ident: str, expected: i
             state: dict[str, Any] | None = None, action: str = "restore") -> Saved:
     """Bring a deleted record back from its history (Undo), checked against the data as it is now."""
     access.require_writer(caller, f"restore {kind}s")
-    if session.scalar(select(MODELS[kind].id).where(MODELS[kind].id == ident)) is not None:
+    if exists(session, kind, ident):
         raise Invalid(f"{kind} '{ident}' is not deleted", "id")
     last = _last_revision(session, kind, ident)
     if last is not None and last.action == "merge":
@@ -568,7 +565,7 @@ def revert(session: Session, caller: Caller, kind: str, ident: str, to_version: 
         raise Invalid(f"{kind} '{ident}' has no revision {to_version}", "version")
     state = json.loads(target.snapshot)
     extra = {"reverted_to": to_version}
-    if session.scalar(select(MODELS[kind].id).where(MODELS[kind].id == ident)) is None:
+    if not exists(session, kind, ident):
         return restore(session, caller, kind, ident, None, state, action="revert")
     if expected is None:
         expected = session.scalar(select(MODELS[kind].version).where(MODELS[kind].id == ident))
@@ -578,7 +575,7 @@ def revert(session: Session, caller: Caller, kind: str, ident: str, to_version: 
 def history(session: Session, kind: str, ident: str) -> list[dict[str, Any]]:
     """Every revision of a record, oldest first; NotFound if it never existed."""
     found = revisions.history(session, kind, ident)
-    if not found and session.scalar(select(MODELS[kind].id).where(MODELS[kind].id == ident)) is None:
+    if not found and not exists(session, kind, ident):
         raise NotFound(kind, ident)
     return [revisions.revision_data(r) for r in found]
 

@@ -88,3 +88,20 @@ def occurrence_of(text: str, start: int, end: int) -> tuple[int, int]:
 def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str]:
     """The prefix and suffix around a span, as a TextQuoteSelector keeps them."""
     return text[max(0, start - width):start], text[end:end + width]
+
+
+def words_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A selection text[start:end] as the passage it means: trimmed of the white space around its words,
+    and one that its words find again. Raises ValueError saying what is wrong with it."""
+    if not 0 <= start < end <= len(text):
+        raise ValueError(f"offsets {start}-{end} are outside the source's text (0-{len(text)})")
+    asked = f"{start}-{end}"
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        raise ValueError(f"the text at {asked} is only white space")
+    if (start, end) not in find_all(text, text[start:end]):
+        raise ValueError(f"the text at {start}-{end} cannot be found again by its words: select whole words")
+    return start, end

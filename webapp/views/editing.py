@@ -25,6 +25,7 @@ from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
 from ..services.graph import actor_rows
 from .common import caller, is_htmx, whole_number
+from .curation import PATHS
 
 bp = Blueprint("editing", __name__)
 
@@ -37,7 +38,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 LIST_FIELDS = {"aliases", "actors"}
 DATE_FIELDS = {"relation": ("start", "end"), "event": ("date", "end"), "actor": ()}
-PATHS = {"relations": "relation", "actors": "actor", "events": "event"}
 CHANGED = {"HX-Trigger": "records-changed"}
 
 
@@ -352,16 +352,14 @@ def record_history(path: str, ident: str):  # type: ignore[no-untyped-def]
     revisions = list(reversed(curation.history(get_session(), kind, ident)))
     # A deleted or merged record's history is where its Undo lives once the notice is gone.
     gone = revisions[0]["action"] if revisions and revisions[0]["action"] in ("delete", "merge") and (
-        revisions[0]["snapshot"] is not None and not _exists(kind, ident)) else None
+        revisions[0]["snapshot"] is not None and not curation.exists(get_session(), kind, ident)) else None
     context = {"kind": kind, "ident": ident, "revisions": revisions, "caller": caller(), "gone": gone}
     if is_htmx():
         return render_template("_partials/record_history.html", **context)
     return render_template("history_page.html", partial="_partials/record_history.html", **context)
 
 
-def _exists(kind: str, ident: str) -> bool:
-    model = curation.MODELS[kind]
-    return get_session().scalar(select(model.id).where(model.id == ident)) is not None
+
 
 
 def _refused(error: ServiceError, kind: str, ident: str):  # type: ignore[no-untyped-def]
