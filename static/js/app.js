@@ -488,7 +488,7 @@
   }
 
   /* Select text[start:end] of the article, scroll to it, and offer what to do with it. */
-  function selectSpan(start, end) {
+  function selectSpan(start, end, scroll) {
     var article = document.querySelector("[data-testid=article-text]");
     if (!article) { return; }
     var walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
@@ -503,7 +503,7 @@
     var selection = window.getSelection();
     selection.removeAllRanges();
     selection.addRange(range);
-    range.startContainer.parentElement.scrollIntoView({ block: "center" });
+    if (scroll !== false) { range.startContainer.parentElement.scrollIntoView({ block: "center" }); }
     onSelectionEnd();
   }
 
@@ -533,10 +533,20 @@
   }
 
   /* After an edit in the reader, its highlights follow (the new passage is marked at once). */
+  /* A selection made while the refresh was on its way is kept: the new text is the same text. */
+  var keptSelection = null;
   function refreshReader() {
     var reader = document.querySelector("[data-testid=reader]");
     if (!reader || !window.htmx) { return; }
-    window.htmx.ajax("GET", window.location.pathname, { target: "[data-testid=reader]", select: "[data-testid=reader]", swap: "outerHTML" });
+    window.htmx.ajax("GET", window.location.pathname, { target: "[data-testid=reader]", select: "[data-testid=reader]", swap: "outerHTML" })
+      .then(function () {
+        if (keptSelection) { selectSpan(keptSelection.start, keptSelection.end, false); }
+        keptSelection = null;
+      });
+  }
+  function keepReaderSelection(event) {
+    var target = event.detail && event.detail.target;
+    if (target && target.matches && target.matches("[data-testid=reader]")) { keptSelection = currentSelection(); }
   }
 
   function openAnnotateForm() {
@@ -635,6 +645,7 @@
       if (event.detail && event.detail.xhr) { showToast(responseMessage(event.detail.xhr)); }
     });
     document.body.addEventListener("htmx:afterSwap", revealMessage);
+    document.body.addEventListener("htmx:beforeSwap", keepReaderSelection);
     document.addEventListener("click", onClick, true);
     document.addEventListener("click", onReaderClick);
     document.addEventListener("keydown", onKeydown);
