@@ -115,3 +115,32 @@ def test_first_run_creates_the_schema_and_loads_the_seeds(tmp_path, monkeypatch)
     setup.ensure_ready(app)  # a second start changes nothing
     assert len(client.get("/api/graph").json["edges"]) == 51
     app.extensions["database"].dispose()
+
+
+def test_per_bound_date_reasons_survive_a_downgrade_and_an_upgrade(tmp_path):
+    """Migration 0008 splits a record's one date reason into a reason per bound; going back joins them."""
+    from webapp.datasets.loader import load_directory
+    from tests.conftest import RIVER_PACT
+
+    import shutil
+    river = tmp_path / "river-pact"
+    shutil.copytree(RIVER_PACT, river)
+    relations = river / "relations.yaml"
+    relations.write_text(relations.read_text(encoding="utf-8").replace(
+        "  start: '2012'\n", "  start: '2012'\n  start_inferred: From the archive.\n  end: '2019'\n"
+        "  end_inferred: The pact ended it.\n", 1), encoding="utf-8")
+    database = Database(f"sqlite:///{tmp_path / 'steps.db'}")
+    migrate.upgrade(database)
+    with database.transaction() as session:
+        load_directory(session, river)
+    query = text("SELECT {} FROM relations WHERE id = 'highland-militia-hostility-lowland'")
+    migrate.downgrade(database, "0007")
+    with database.session() as session:
+        assert session.execute(text(query.text.format("date_inferred"))).scalar() == \
+            "start: From the archive.; end: The pact ended it."
+    migrate.upgrade(database)
+    with database.session() as session:
+        both = session.execute(text(query.text.format("start_inferred, end_inferred"))).one()
+    # The joined reason now explains both bounds, as a record-level reason always did: nothing was lost.
+    assert tuple(both) == ("start: From the archive.; end: The pact ended it.",) * 2
+    database.dispose()

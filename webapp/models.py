@@ -205,7 +205,9 @@ class Relation(Versioned, Base):
     end: Mapped[str | None] = mapped_column(String(10))
     start_first: Mapped[dt.date | None] = mapped_column(Date, index=True)
     end_last: Mapped[dt.date | None] = mapped_column(Date, index=True)
-    date_inferred: Mapped[str | None] = mapped_column(Text)
+    # Why each bound is inferred rather than stated by the sources; None when stated (or absent).
+    start_inferred: Mapped[str | None] = mapped_column(Text)
+    end_inferred: Mapped[str | None] = mapped_column(Text)
     confidence: Mapped[str] = mapped_column(String(10))
     summary: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -240,7 +242,8 @@ class Event(Versioned, Base):
     date_first: Mapped[dt.date] = mapped_column(Date, index=True)
     date_last: Mapped[dt.date] = mapped_column(Date)
     end_last: Mapped[dt.date | None] = mapped_column(Date)
-    date_inferred: Mapped[str | None] = mapped_column(Text)
+    start_inferred: Mapped[str | None] = mapped_column(Text)  # about ``date``
+    end_inferred: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)

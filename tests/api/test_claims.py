@@ -30,7 +30,7 @@ def test_a_passage_suggests_its_actors_its_date_and_its_voice(session, text):
     assert found.attribution.voice == "report"
     values = found.relation_values()
     assert (values["source"], values["target"], values["start"]) == ("kerry", "lavrov", "2015-09-27")
-    assert "the most recent Sunday on or before the publication date" in values["inferred"]
+    assert "the most recent Sunday on or before the publication date" in values["start_inferred"]
 
 
 def test_a_quotation_suggests_quote_voice_and_its_speaker(session, text):

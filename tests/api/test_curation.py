@@ -109,7 +109,7 @@ def test_patch_is_a_merge_patch_and_a_stale_version_gets_409_with_the_current_re
     assert first.status_code == 200, first.get_json()
     changed = first.get_json()
     assert changed["version"] == 2 and changed["record"]["start"] == "2015-09-27"
-    assert "inferred" not in changed["record"] and changed["record"]["summary"] == current["record"]["summary"]
+    assert "start_inferred" not in changed["record"] and changed["record"]["summary"] == current["record"]["summary"]
     assert len(changed["record"]["evidence"]) == len(current["record"]["evidence"])
 
     stale = client.patch(f"/api/relations/{RELATION}", json={"summary": "Mine", "version": 1}, headers=tokens["eve"])

@@ -117,7 +117,7 @@ def test_an_article_read_into_the_map_from_the_browser(page, people, database_ur
     assert result.exit_code == 0, result.output
     mine = page.request.get("/api/relations/marovia-cooperation-tessaly").json()
     theirs = fresh_client.get("/api/relations/marovia-cooperation-tessaly").get_json()
-    assert theirs["start"] == "2019-03-16" and theirs["date_inferred"] == mine["date_inferred"]
+    assert theirs["start"] == "2019-03-16" and theirs["start_inferred"] == mine["start_inferred"]
     assert [p["text"] for p in theirs["evidence"]] == [p["text"] for p in mine["evidence"]]
     events = fresh_client.get("/api/events").get_json()["events"]
     assert any(e["title"] == "Tessaly to open a customs office in Port Anselm" and e["date"] == "2019-04"

@@ -39,7 +39,7 @@ def test_a_sentence_becomes_a_dated_relation_and_another_becomes_evidence(page, 
     expect(form.get_by_test_id("edit-target")).to_have_value("lavrov")
     expect(form.get_by_test_id("edit-start")).to_have_value("2015-09-27")
     expect(form.get_by_test_id("date-hint-start")).to_contain_text("Sunday 27 September 2015")
-    expect(form.get_by_test_id("edit-inferred")).to_have_value(
+    expect(form.get_by_test_id("edit-start_inferred")).to_have_value(
         "“on Sunday” → 2015-09-27: the most recent Sunday on or before the publication date; "
         "publication date 2015-09-27")
     expect(form.get_by_test_id("evidence-quote")).to_have_value(ON_SUNDAY)

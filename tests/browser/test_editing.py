@@ -60,7 +60,7 @@ def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa
     # A keystroke too: typed before htmx has taken in the new form, the input event alone could be missed.
     form.get_by_test_id("edit-start").press("End")
     expect(form.get_by_test_id("date-hint-start")).to_have_text("2015-09-27 → Sunday 27 September 2015")
-    form.get_by_test_id("edit-inferred").fill("")
+    form.get_by_test_id("edit-start_inferred").fill("")
     for width, height in ((1366, 768), (1920, 1080)):
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=f"/tmp/shots/edit-form-{width}.png")

@@ -150,3 +150,31 @@ def test_same_passage_with_two_voices_is_rejected(river: Path):
         "      quote: Upland and Lowland once fought a border war (2001–2003).\n      voice: opinion",
     ), encoding="utf-8")
     assert any("must have one voice and speaker" in m for m in _messages(river))
+
+
+def test_each_date_bound_has_its_own_reason_and_a_record_level_reason_means_both(river: Path):
+    relations = river / "relations.yaml"
+    _replace(relations, "  start: '2012'\n",
+             "  start: '2012'\n  end: '2019'\n  inferred: Both from the council's archive.\n")
+    _replace(relations, "  start: '2015'\n", "  start: '2015'\n  start_inferred: The programme's first class.\n")
+    spec, problems = read_dataset(river)
+    assert problems == [] and spec is not None
+    by_id = {r.id: r for r in spec.relations}
+    militia = by_id["highland-militia-hostility-lowland"]
+    assert militia.start_inferred == militia.end_inferred == "Both from the council's archive."
+    training = by_id["upland-training-lowland"]
+    assert (training.start_inferred, training.end_inferred) == ("The programme's first class.", None)
+
+
+def test_a_reason_for_a_missing_bound_or_two_kinds_of_reason_are_reported_where_they_are(river: Path):
+    relations = river / "relations.yaml"
+    _replace(relations, "  start: '2012'\n", "  start: '2012'\n  inferred: One.\n  start_inferred: Two.\n")
+    _replace(relations, "  start: '2015'\n", "  start: '2015'\n  end_inferred: There is no end.\n")
+    messages = _messages(river)
+    both = _line_of(relations, "  inferred: One.")
+    orphan = _line_of(relations, "  end_inferred: There is no end.")
+    assert messages == [
+        f"{relations}:{both}: give either 'inferred' (one reason for both dates) or "
+        "'start_inferred' / 'end_inferred', not both",
+        f"{relations}:{orphan}: 'end_inferred' explains a date, but 'end' is not given",
+    ]

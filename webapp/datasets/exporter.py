@@ -78,7 +78,8 @@ def relation_record(relation: Relation, text_of: TextOf, defaults: dict[str, tup
         "source": r.source_id, "target": r.target_id, "type": r.type,
         "sign": r.sign if r.sign != sign else None,
         "directed": r.directed if r.directed != directed else None,
-        "start": r.start, "end": r.end, "inferred": r.date_inferred, "confidence": r.confidence,
+        "start": r.start, "end": r.end, "start_inferred": r.start_inferred, "end_inferred": r.end_inferred,
+        "confidence": r.confidence,
         "summary": r.summary, "evidence": [evidence_record(e.passage, text_of) for e in r.evidence],
     })
 
@@ -86,7 +87,8 @@ def relation_record(relation: Relation, text_of: TextOf, defaults: dict[str, tup
 def event_record(event: Event, text_of: TextOf) -> dict[str, Any]:
     e = event
     return _drop_empty({
-        "id": e.id, "date": e.date, "end": e.end, "inferred": e.date_inferred, "title": e.title,
+        "id": e.id, "date": e.date, "end": e.end, "start_inferred": e.start_inferred, "end_inferred": e.end_inferred,
+        "title": e.title,
         "actors": [a.actor_id for a in e.actors], "summary": e.summary,
         "evidence": [evidence_record(x.passage, text_of) for x in e.evidence],
     })

@@ -407,7 +407,8 @@ def relation_values(relation: RelationSpec, dataset_id: str) -> dict[str, Any]:
         "end": str(relation.end) if relation.end else None,
         "start_first": relation.start.first if relation.start else None,
         "end_last": relation.end.last if relation.end else None,
-        "date_inferred": relation.date_inferred, "confidence": relation.confidence,
+        "start_inferred": relation.start_inferred, "end_inferred": relation.end_inferred,
+        "confidence": relation.confidence,
         "summary": relation.summary,
     }
 
@@ -418,7 +419,8 @@ def event_values(event: EventSpec, dataset_id: str) -> dict[str, Any]:
         "end": str(event.end) if event.end else None,
         "date_first": event.date.first, "date_last": event.date.last,
         "end_last": event.end.last if event.end else None,
-        "date_inferred": event.date_inferred, "title": event.title, "summary": event.summary,
+        "start_inferred": event.start_inferred, "end_inferred": event.end_inferred,
+        "title": event.title, "summary": event.summary,
     }
 
 

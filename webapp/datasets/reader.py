@@ -105,7 +105,8 @@ class RelationSpec:
     directed: bool
     start: PartialDate | None
     end: PartialDate | None
-    date_inferred: str | None
+    start_inferred: str | None
+    end_inferred: str | None
     confidence: str
     summary: str
     evidence: list[EvidenceSpec]
@@ -116,7 +117,8 @@ class EventSpec:
     id: str
     date: PartialDate
     end: PartialDate | None
-    date_inferred: str | None
+    start_inferred: str | None
+    end_inferred: str | None
     title: str
     actor_ids: list[str]
     summary: str
@@ -492,9 +494,12 @@ class HasText(Protocol):
 
 ACTOR_FIELDS = frozenset({"id", "name", "kind", "bloc", "aliases", "description", "country", "affiliation"})
 BLOC_FIELDS = frozenset({"id", "name", "color", "description"})
-RELATION_FIELDS = frozenset({"id", "source", "target", "type", "sign", "directed", "start", "end", "inferred",
-                             "confidence", "summary", "evidence"})
-EVENT_FIELDS = frozenset({"id", "date", "end", "inferred", "title", "actors", "summary", "evidence"})
+# A date's provenance, per bound: why it is inferred rather than stated by the sources ("inferred" gives
+# one reason for both bounds, as older files do).
+DATE_REASON_FIELDS = frozenset({"inferred", "start_inferred", "end_inferred"})
+RELATION_FIELDS = frozenset({"id", "source", "target", "type", "sign", "directed", "start", "end",
+                             "confidence", "summary", "evidence"}) | DATE_REASON_FIELDS
+EVENT_FIELDS = frozenset({"id", "date", "end", "title", "actors", "summary", "evidence"}) | DATE_REASON_FIELDS
 EVIDENCE_FIELDS = frozenset({"source", "quote", "occurrence", "voice", "speaker"})
 
 
@@ -633,6 +638,24 @@ def _check_interval(item: _Item, start: PartialDate | None, end: PartialDate | N
     return True
 
 
+def _date_reasons(item: _Item, start: PartialDate | None, end: PartialDate | None,
+                  start_key: str = "start") -> tuple[str | None, str | None]:
+    """Why each bound is inferred (None: stated by the sources, or no bound)."""
+    both = item.text("inferred")
+    start_reason, end_reason = item.text("start_inferred"), item.text("end_inferred")
+    if both is not None and (start_reason is not None or end_reason is not None):
+        item.problem("inferred", "give either 'inferred' (one reason for both dates) or "
+                                 "'start_inferred' / 'end_inferred', not both")
+    if both is not None:
+        # The reason of an undated record is kept with its start, so that it is never lost.
+        return (both if start is not None or end is None else None), (both if end is not None else None)
+    for key, reason, bound in (("start_inferred", start_reason, start), ("end_inferred", end_reason, end)):
+        if reason is not None and bound is None:
+            label = start_key if key == "start_inferred" else "end"
+            item.problem(key, f"'{key}' explains a date, but '{label}' is not given")
+    return start_reason, end_reason
+
+
 def derived_relation_id(source: str, type_: str, target: str) -> str:
     return f"{source}-{type_.replace('_', '-')}-{target}"
 
@@ -654,6 +677,7 @@ def _check_relation(item: _Item, context: RecordContext) -> tuple[str | None, Re
     directed = item.boolean("directed")
     start, end = item.date("start"), item.date("end")
     interval_ok = _check_interval(item, start, end)
+    start_reason, end_reason = _date_reasons(item, start, end)
     confidence = item.choice("confidence", CONFIDENCES, default="medium")
     evidence = _read_evidence(item, context)
     relation_id = item.ident("id", required=False)
@@ -670,7 +694,7 @@ def _check_relation(item: _Item, context: RecordContext) -> tuple[str | None, Re
         id=relation_id, source_id=source_id, target_id=target_id, type=kind.id,
         sign=kind.sign if sign is None else sign,
         directed=kind.directed if directed is None else directed,
-        start=start, end=end, date_inferred=item.text("inferred"), confidence=confidence,
+        start=start, end=end, start_inferred=start_reason, end_inferred=end_reason, confidence=confidence,
         summary=item.text("summary", default="") or "", evidence=evidence,
     )
 
@@ -696,6 +720,7 @@ def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, Event
     date = item.date("date", required=True)
     end = item.date("end")
     interval_ok = _check_interval(item, date, end)
+    start_reason, end_reason = _date_reasons(item, date, end, "date")
     actors: list[str] = []
     for index, (line, actor) in enumerate(zip(*_lines_and_items(item.sequence("actors")), strict=True)):
         where = item.field(f"actors[{index}]")
@@ -708,7 +733,7 @@ def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, Event
     evidence = _read_evidence(item, context)
     if event_id and title and date and interval_ok and evidence:
         return event_id, EventSpec(
-            id=event_id, date=date, end=end, date_inferred=item.text("inferred"), title=title,
+            id=event_id, date=date, end=end, start_inferred=start_reason, end_inferred=end_reason, title=title,
             actor_ids=actors, summary=item.text("summary", default="") or "", evidence=evidence,
         )
     return event_id, None

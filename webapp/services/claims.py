@@ -62,14 +62,11 @@ class Suggestion:
             values["source"] = parties[0]
         if len(parties) > 1:
             values["target"] = parties[1]
-        reasons = []
         for guess in self.dates:
             key = "end" if guess.bound == "end" else "start"
             if key not in values:
                 values[key] = guess.value
-                reasons.append(guess.reason)
-        if reasons:
-            values["inferred"] = "; ".join(reasons)
+                values[f"{key}_inferred"] = guess.reason
         return values
 
     def event_values(self) -> dict[str, Any]:
@@ -77,7 +74,7 @@ class Suggestion:
         dated = [g for g in self.dates if g.bound != "end"]
         if dated:
             values["date"] = dated[0].value
-            values["inferred"] = dated[0].reason
+            values["start_inferred"] = dated[0].reason
         return values
 
 

@@ -386,7 +386,15 @@ def patch(session: Session, caller: Caller, kind: str, ident: str, changes: Any,
     """PATCH: JSON Merge Patch over the record in the file format."""
     if not isinstance(changes, dict):
         raise Invalid("a merge patch is a JSON object of the fields to change (null removes one)")
-    return _change(session, caller, kind, ident, expected, lambda current: merge_patch(current, changes))
+    return _change(session, caller, kind, ident, expected,
+                   lambda current: merge_patch(_shorthand(current, changes), changes))
+
+
+def _shorthand(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``inferred`` in a patch is the one reason for both bounds: it replaces the per-bound reasons."""
+    if "inferred" not in changes:
+        return current
+    return {k: v for k, v in current.items() if k not in ("start_inferred", "end_inferred")}
 
 
 def evidence_id(item: dict[str, Any], session: Session) -> str:

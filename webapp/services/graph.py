@@ -41,7 +41,7 @@ def filtered_edges(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
         select(
             Relation.id, Relation.source_id, Relation.target_id, Relation.type, Relation.sign,
             Relation.directed, Relation.start, Relation.end, Relation.confidence, Relation.summary,
-            Relation.date_inferred, Relation.dataset_id,
+            Relation.start_inferred, Relation.end_inferred, Relation.dataset_id,
             func.coalesce(evidence_count.c.n, 0).label("evidence_count"),
         )
         .outerjoin(evidence_count, evidence_count.c.relation_id == Relation.id)
@@ -56,7 +56,7 @@ def filtered_edges(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
             "sign": row.sign, "sign_label": SIGN_NAMES[row.sign], "directed": row.directed,
             "start": row.start, "end": row.end,
             "start_precision": precision_of(row.start), "end_precision": precision_of(row.end),
-            "date_inferred": row.date_inferred, "confidence": row.confidence,
+            "start_inferred": row.start_inferred, "end_inferred": row.end_inferred, "confidence": row.confidence,
             "evidence_count": row.evidence_count, "summary": row.summary, "dataset": row.dataset_id,
         }
         for row in session.execute(query)

@@ -31,10 +31,10 @@ bp = Blueprint("editing", __name__)
 
 # The fields each edit form offers, in the file format's names; list fields hold one item per line.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "relation": ("source", "target", "type", "sign", "directed", "start", "end", "inferred", "confidence",
-                 "summary"),
+    "relation": ("source", "target", "type", "sign", "directed", "start", "start_inferred", "end", "end_inferred",
+                 "confidence", "summary"),
     "actor": ("name", "kind", "bloc", "aliases", "description", "country", "affiliation"),
-    "event": ("title", "date", "end", "inferred", "actors", "summary"),
+    "event": ("title", "date", "start_inferred", "end", "end_inferred", "actors", "summary"),
 }
 LIST_FIELDS = {"aliases", "actors"}
 DATE_FIELDS = {"relation": ("start", "end"), "event": ("date", "end"), "actor": ()}
