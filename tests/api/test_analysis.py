@@ -44,15 +44,16 @@ def test_response_has_the_spec_shape_and_a_consistent_partition(client):
 
 def test_before_the_deal_the_intelligence_sharing_is_not_part_of_any_triangle(client):
     now = client.get("/api/analysis/balance").get_json()
-    before = client.get("/api/analysis/balance?at=2012").get_json()
+    before = client.get("/api/analysis/balance?at=2014-07").get_json()
     assert before["summary"]["triangles"] < now["summary"]["triangles"]
-    # Iraq and Iran were already close (undated alliance), so the tension predates the deal…
+    # Iraq and Iran were already close (since 2003) and the U.S. kept apart from Iran in the fight
+    # against IS (since June 2014), so the tension predates the deal…
     triad = _triad(before, "united-states", "iraq", "iran")
     assert not triad["balanced"]
     # …but the deal's relations only join it from September 2015, and Russia is not yet in it.
     assert "iraq-intelligence-sharing-iran" not in triad["relations"]
     assert not any(set(t["actors"]) == {"united-states", "iraq", "russia"} for t in before["triads"])
-    assert before["meta"]["filter"] == {"at": "2012"}
+    assert before["meta"]["filter"] == {"at": "2014-07"}
 
 
 def test_other_filters_apply_as_in_the_graph(client):
@@ -129,7 +130,7 @@ def test_analysis_page_explains_the_muddied_waters_with_evidence(client):
 
 
 def test_analysis_page_follows_the_date_and_rejects_a_bad_one(client):
-    html = client.get("/analysis?at=2012").get_data(as_text=True)
+    html = client.get("/analysis?at=2014-07").get_data(as_text=True)
     assert "Iraq is caught between Iran and United States: Iraq is allied with Iran" in html
     assert "Iraq is caught between Iran and United States: Iraq shares intelligence" not in html
     assert client.get("/analysis?at=tomorrow").status_code == 400

@@ -63,7 +63,7 @@ def test_required_events(seed):
     assert str(events["syrian-uprising-2011"].date) == "2011"
     assert str(events["russia-increases-support-2015"].date) == "2015-09"
     assert {"isis-caliphate", "coalition-air-campaign"} <= set(events)
-    assert events["isis-caliphate"].date_inferred  # not in the article: marked as inferred
+    assert events["isis-caliphate"].start_inferred  # not in the article: marked as inferred
 
 
 def test_every_evidence_quote_is_the_source_text_at_its_offsets(seed):
@@ -96,3 +96,36 @@ def test_every_paragraph_with_a_claim_is_used_as_evidence(seed):
             unused.append(paragraph[:60])
     assert unused == []
     assert source.published_inferred and str(source.published) == "2015-09-27"
+
+
+def test_every_relation_is_dated_or_says_why_not(seed):
+    undated = [r for r in seed.relations if r.start is None and r.end is None]
+    assert [r.id for r in undated] == ["joint-operations-command-represents-iraq"]
+    assert all("No date is given" in r.summary for r in undated)
+
+
+def test_a_date_the_article_does_not_state_carries_its_reason(seed):
+    """A bound without a reason must be the article's own: its year is written in the passages' source."""
+    texts = {s.id: s.text for s in seed.sources}
+    for record, bounds in [(r, (("start", r.start, r.start_inferred), ("end", r.end, r.end_inferred)))
+                           for r in seed.relations] + [
+                          (e, (("date", e.date, e.start_inferred), ("end", e.end, e.end_inferred)))
+                           for e in seed.events]:
+        for name, bound, reason in bounds:
+            if bound is None or reason:
+                continue
+            said = any(str(bound.first.year) in texts[p.source_id] for p in record.evidence)
+            assert said, f"{record.id}: its {name} {bound} is neither in the article nor explained"
+
+
+def test_public_record_ends_are_kept_even_after_the_article(seed):
+    relations = {r.id: r for r in seed.relations}
+    kerry = relations["kerry-represents-united-states"]
+    assert (str(kerry.start), str(kerry.end)) == ("2013-02-01", "2017-01-20")
+    assert str(relations["rouhani-leads-iran"].start) == "2013-08"
+    assert str(relations["united-states-training-syrian-opposition"].end) == "2015-10-09"
+    assert all(relations[r].end_inferred for r in ("kerry-represents-united-states", "rouhani-leads-iran"))
+    # The coalition's own relations begin with the coalition (September 2014), not with U.S. strikes (August).
+    coalition = [r for r in seed.relations if "us-led-coalition" in (r.source_id, r.target_id)]
+    assert coalition and all(r.start and r.start.first.isoformat() >= "2014-09-01" for r in coalition), \
+        [(r.id, str(r.start)) for r in coalition]
