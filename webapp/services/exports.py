@@ -34,7 +34,7 @@ MEDIA_TYPES = {
     "csv": "text/csv",
 }
 CSV_COLUMNS = ("id", "from", "from_label", "to", "to_label", "type", "type_label", "sign", "directed",
-               "start", "end", "confidence", "evidence_count", "summary")
+               "start", "start_inferred", "end", "end_inferred", "confidence", "evidence_count", "summary")
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -141,14 +141,15 @@ def filename(view: ViewFilter, fmt: str) -> str:
 def export_graph(session: Session, view: ViewFilter, fmt: str) -> Export:
     """The filtered network serialised as ``fmt`` (one of FORMATS), with its media type and file name."""
     data = graph_service.graph(session, view)
-    G = to_networkx(data, title=_title(session, view))
+    G = to_networkx(data, title=dataset_title(session, view))
     return Export(SERIALISERS[fmt](G), MEDIA_TYPES[fmt], filename(view, fmt))
 
 
 # --- helpers -------------------------------------------------------------
 
 
-def _title(session: Session, view: ViewFilter) -> str:
+def dataset_title(session: Session, view: ViewFilter) -> str:
+    """The titles of the datasets the view shows, for captions."""
     titles = session.execute(select(Dataset.id, Dataset.title).order_by(Dataset.id)).all()
     if view.dataset:
         titles = [row for row in titles if row.id == view.dataset]
