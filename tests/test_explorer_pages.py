@@ -62,7 +62,9 @@ def test_reader_marks_passages_and_mentions(client):
     html = client.get("/sources/pjtatler-2015-09-27-iraq-intel").get_data(as_text=True)
     assert html.count('data-testid="highlight"') >= 61
     assert 'data-select="actor:iran"' in html and ">Tehran</a>" in html
-    assert "date inferred" in html
+    published = html.split('data-testid="reader"')[1].split("</header>")[0]
+    assert 'data-provenance="inferred"' in published
+    assert "not stated by the sources: The article carries no date" in published
 
 
 def test_explorer_page_embeds_the_network_and_the_timeline(client):
@@ -103,9 +105,61 @@ def test_a_relation_outside_the_chosen_date_says_so(client):
     assert 'data-testid="outside-view"' not in inside
 
 
-def test_the_summary_counts_relations_without_dates_when_a_date_is_chosen(client):
+def test_undated_relations_are_counted_and_drawn_faded_when_a_date_is_chosen(client):
     graph = client.get("/api/graph?at=2012").get_json()
-    undated = [e for e in graph["edges"] if not e["start"] and not e["end"]]
+    undated = {e["id"] for e in graph["edges"] if not e["start"] and not e["end"]}
     assert graph["meta"]["undated_count"] == len(undated) > 0
     html = client.get("/?at=2012").get_data(as_text=True)
-    assert f'<span data-count="undated">{len(undated)}</span> without stated dates' in html
+    assert f'<span data-count="undated">{len(undated)}</span> undated (drawn faded)' in html
+    drawn = client.get("/explorer/network.json?at=2012").get_json()["edges"]
+    assert {e["id"] for e in drawn if e["color"]["opacity"] < 0.5} == undated
+    assert all(e["color"]["opacity"] < 0.5 for e in drawn if "dates not stated" in e["title"])
+    # With no date chosen nothing is faded: every relation is drawn as it is.
+    assert all(e["color"]["opacity"] > 0.5 for e in client.get("/explorer/network.json").get_json()["edges"])
+
+
+def test_dates_say_whether_they_are_stated_inferred_or_not_stated(client):
+    def provenance(relation_id: str) -> list[str]:
+        html = client.get(f"/relations/{relation_id}", headers=HTMX).get_data(as_text=True)
+        interval = html.split('data-testid="relation-interval"')[1].split("</span> <span class=\"confidence")[0]
+        return re.findall(r'data-provenance="([^"]+)"', interval)
+
+    assert provenance("iran-military-support-assad") == ["stated"]  # "since Syria's uprising began in 2011"
+    assert provenance("kerry-represents-united-states") == ["inferred", "inferred"]
+    assert provenance("joint-operations-command-represents-iraq") == ["not stated"]
+    kerry = client.get("/relations/kerry-represents-united-states", headers=HTMX).get_data(as_text=True)
+    assert "Inferred, not stated by the sources: Kerry left office on 20 January 2017" in kerry
+    listing = client.get("/list").get_data(as_text=True)
+    assert listing.count('data-provenance="inferred"') >= 40 and 'data-provenance="stated"' in listing
+
+
+def test_the_timeline_opens_on_the_story_and_never_draws_an_undated_bar_across_time(client):
+    html = client.get("/timeline").get_data(as_text=True)
+    assert "Events and relation intervals from 2010 to 2016" in html  # events 2011–2015, the article 2015
+    assert ">Dates not stated</text>" in html
+    bar = re.search(r'data-testid="timeline-relation" data-id="joint-operations-command-represents-iraq">(.*?)</a>',
+                    html, re.S).group(1)
+    assert 'class="tl-relation tl-undated' in bar and "dates not stated" in bar
+    width = float(re.search(r'width="([\d.]+)"', bar).group(1))
+    assert width < 200 < 1400  # a labelled chip, not an extent
+    kerry = re.search(r'data-id="kerry-represents-united-states">(.*?)</a>', html, re.S).group(1)
+    assert "inferred-start inferred-end" in kerry and "Start inferred: John Kerry was sworn in" in kerry
+    # Zoomed out to the data's whole extent, Assad's presidency (since 2000) is in view.
+    assert "from 1999 to 2016" in client.get("/timeline?t_from=1999&t_to=2016").get_data(as_text=True)
+
+
+def test_one_click_on_an_actor_shows_its_sentences(client):
+    html = client.get("/actors/iraq", headers=HTMX).get_data(as_text=True)
+    key = html.split('data-testid="key-passages"')[1].split("All relations")[0]
+    assert key.count('data-testid="key-passage"') == 6
+    assert key.count('data-testid="voice-badge"') == 6 and key.count('data-testid="reader-link"') == 6
+    # The sentence behind most of its relations (the three intelligence deals) comes first, its speaker named…
+    first = key.split('data-testid="key-passage"')[1]
+    assert "A statement issued by the Joint Operations Command" in first
+    assert 'class="voice voice-quote"' in first and '<span class="speaker">Joint Operations Command' in first
+    assert all(f'data-select="relation:iraq-intelligence-sharing-{c}"' in first for c in ("iran", "russia", "syria"))
+    # …and no sentence is shown twice.
+    quotes = re.findall(r"<blockquote.*?</blockquote>", key, re.S)
+    assert len(set(quotes)) == len(quotes)
+    # The full evidence of each relation is one click away, folded.
+    assert "<details class=\"relation\" data-testid=\"relation-item\" data-relation=\"iraq-alliance-iran\">" in html

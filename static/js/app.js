@@ -170,16 +170,25 @@
     var dataBlock = document.getElementById("network-data");
     if (!container || !dataBlock || !window.vis) { return; }
     var data = JSON.parse(dataBlock.textContent);
-    var nodes = new window.vis.DataSet(data.nodes);
-    var edges = new window.vis.DataSet(data.edges);
+    var nodes = new window.vis.DataSet();
+    var edges = new window.vis.DataSet();
     var network = new window.vis.Network(container, { nodes: nodes, edges: edges }, data.options);
     explorer = { network: network, nodes: nodes, edges: edges, url: container.dataset.networkUrl,
                  state: currentParams().toString(), select: select, apply: applyParams };
     window.explorer = explorer;
-    network.once("afterDrawing", function () {
-      network.fit({ animation: false });
-      container.dataset.ready = "true";
-      showSelection(currentParams().get("select"));
+    // vis-network measures a label when it first draws it, and the server spaced the labels in the
+    // bundled font: add the nodes once that font (the subsets these labels need) has loaded.
+    var font = data.options.nodes.font;
+    var fontLoaded = document.fonts ? document.fonts.load(font.size + "px " + font.face,
+      data.nodes.map(function (node) { return node.label; }).join(" ")) : Promise.resolve();
+    fontLoaded.catch(function () {}).then(function () {
+      network.once("afterDrawing", function () {
+        network.fit({ animation: false });
+        container.dataset.ready = "true";
+        showSelection(currentParams().get("select"));
+      });
+      if (!explorer.ticket) { nodes.add(data.nodes); edges.add(data.edges); }  // unless a newer view came meanwhile
+      network.redraw();
     });
     network.on("click", function (event) {
       var kind = event.nodes.length ? "actor" : event.edges.length ? "relation" : null;
@@ -213,7 +222,75 @@
     return params;
   }
 
+  /* The time bar follows the URL's date, however it changed (Play, the slider, back and forward). */
+  function syncTimeBar(params) {
+    var at = params.get("at") || "";
+    var box = document.getElementById("as-of-date");
+    if (box && document.activeElement !== box) { box.value = at; }
+    var slider = document.getElementById("as-of-slider");
+    if (slider) {
+      var months = slider.dataset.months.split(",");
+      var index = at ? months.indexOf(at.slice(0, 7)) : months.length - 1;
+      if (index < 0) { index = at < months[0] ? 0 : months.length - 1; }
+      slider.value = String(index);
+      slider.setAttribute("aria-valuetext", at || "all time");
+    }
+    var clear = document.querySelector("[data-testid=as-of-clear]");
+    if (clear) { clear.classList.toggle("is-active", !at); }
+  }
+
+  /* Play: step the date through the events (or month by month) from the one shown, redrawing in place. */
+  var playing = null;
+  function playStops(button) {
+    var step = document.querySelector("[data-play-step]");
+    if (step && step.value === "month") { return document.getElementById("as-of-slider").dataset.months.split(","); }
+    return button.dataset.stopsEvent ? button.dataset.stopsEvent.split(",") : [];
+  }
+  function setPlaying(button, on) {
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    button.querySelector(".play-icon").textContent = on ? "❚❚" : "▶";
+    button.querySelector(".play-label").textContent = on ? "Pause" : "Play";
+  }
+  function stopPlay() {
+    if (!playing) { return; }
+    window.clearTimeout(playing.timer);
+    setPlaying(playing.button, false);
+    playing = null;
+  }
+  function playStep() {
+    if (!playing) { return; }
+    if (playing.index >= playing.stops.length) { stopPlay(); return; }
+    var at = playing.stops[playing.index];
+    playing.index += 1;
+    var params = currentParams();
+    params.set("at", at);
+    var status = document.querySelector("[data-play-status]");
+    if (status) { status.textContent = "As of " + at; }
+    var run = playing;
+    applyParams(params, false).then(function () {
+      if (playing === run) { run.timer = window.setTimeout(playStep, run.delay); }
+    });
+  }
+  function togglePlay(button) {
+    if (playing) { stopPlay(); return; }
+    if (!isLive()) {
+      // Away from the explorer (the timeline page) the date is a link: go to the first stop there.
+      var away = playStops(button);
+      if (away.length) { var p = currentParams(); p.set("at", away[0]); window.location.search = p.toString(); }
+      return;
+    }
+    var stops = playStops(button);
+    if (!stops.length) { return; }
+    var current = currentParams().get("at");
+    var index = current ? stops.findIndex(function (stop) { return stop > current; }) : 0;
+    playing = { button: button, stops: stops, index: index < 0 ? 0 : index, timer: null,
+                delay: stops.length > 24 ? 450 : 1400 };
+    setPlaying(button, true);
+    playStep();
+  }
+
   function syncForm(params) {
+    syncTimeBar(params);
     var form = document.getElementById("filters");
     if (!form) { return; }
     var depth = form.querySelector("[name=depth]");
@@ -260,6 +337,7 @@
   function onChange(event) {
     var target = event.target;
     if (target.id === "as-of-slider") {
+      stopPlay();
       var months = target.dataset.months.split(",");
       var params = currentParams();
       params.set("at", months[Number(target.value)]);
@@ -287,6 +365,7 @@
     if (form.id === "filters") { onFilterSubmit(event); return; }
     if (form.classList.contains("as-of") && isLive()) {
       event.preventDefault();
+      stopPlay();
       var value = form.querySelector("[name=at]").value.trim();
       var params = currentParams();
       if (value) { params.set("at", value); } else { params.delete("at"); }
@@ -295,6 +374,8 @@
   }
 
   function onClick(event) {
+    var play = event.target.closest("[data-play]");
+    if (play) { togglePlay(play); return; }
     var triangle = event.target.closest("[data-triangle-nodes]");
     if (triangle) { showTriangle(triangle); return; }
     var link = event.target.closest("a");

@@ -92,6 +92,8 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         passages = record["evidence"]
         involved = {a["id"] for a in record["actors"]}
     add_excerpts(session, passages, involved)
+    if kind == "actor":
+        record["key_passages"] = key_passages(record["relations"])
     found, where = notes_service.on_records(session, caller, kind, ident, passages)
     result = {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
               "caller": caller}
@@ -101,6 +103,37 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
             select(Actor.id, Actor.name).where(Actor.dataset_id == record["dataset"], Actor.id != ident)
             .order_by(Actor.name))]
     return result
+
+
+KEY_PASSAGES = 6
+# A reported fact weighs more than a quotation, and a quotation more than the author's opinion.
+_VOICE_WEIGHT = {"report": 1.0, "quote": 0.8, "opinion": 0.6}
+
+
+def key_passages(relations: list[dict[str, Any]], limit: int = KEY_PASSAGES) -> list[dict[str, Any]]:
+    """The sentences that say the most about an actor, for the first look at it: greedily, the one whose
+    passages back most of its relations not yet covered (weighted by voice), each with the relations it
+    supports; shown in reading order. Passages are grouped by the excerpt they are shown in (given by
+    ``add_excerpts``), so that a sentence is never shown twice."""
+    supports: dict[tuple[str, str], tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for relation in relations:
+        for passage in relation["evidence"]:
+            shown = "".join(segment.text for segment in passage["segments"])
+            backed = supports.setdefault((passage["source"], shown), (passage, []))[1]
+            if relation not in backed:
+                backed.append(relation)
+    chosen: list[dict[str, Any]] = []
+    covered: set[str] = set()
+    candidates = sorted(supports.values(), key=lambda item: (item[0]["source"], item[0]["start"]))
+    while candidates and len(chosen) < limit:
+        passage, backed = max(candidates, key=lambda item: _VOICE_WEIGHT.get(item[0]["voice"], 0.5) * sum(
+            r["id"] not in covered for r in item[1]))
+        if all(r["id"] in covered for r in backed):
+            break
+        candidates.remove((passage, backed))
+        covered.update(r["id"] for r in backed)
+        chosen.append({"passage": passage, "supports": backed})
+    return sorted(chosen, key=lambda item: (item["passage"]["source"], item["passage"]["start"]))
 
 
 def add_excerpts(session: Session, passages: list[dict[str, Any]], involved: set[str]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..dates import PartialDate
+from ..models import Source
 from .filters import ViewFilter
 from .graph import filtered_edges
 from .records import list_events
@@ -28,9 +30,25 @@ def timeline(session: Session, view: ViewFilter) -> dict[str, Any]:
     items.sort(key=lambda item: (_first(item.get("date") or item.get("start")), item["kind"], item["id"]))
     return {
         "items": items,
+        "period": story_period(session, view, items),
         "meta": {
             "event_count": sum(1 for i in items if i["kind"] == "event"),
             "relation_count": sum(1 for i in items if i["kind"] == "relation"),
             "filter": view.query(),
         },
     }
+
+
+def story_period(session: Session, view: ViewFilter, items: list[dict[str, Any]]) -> tuple[int, int] | None:
+    """The years the story is told in — its events and the articles' publication — where the timeline
+    opens (relations that began long before, such as a president's term, are shown as open starts)."""
+    sources = select(Source.published).where(Source.published.is_not(None))
+    if view.dataset:
+        sources = sources.where(Source.dataset_id == view.dataset)
+    dates = [PartialDate.parse(d) for d in session.scalars(sources)]
+    for item in items:
+        if item["kind"] == "event":
+            dates.append(PartialDate.parse(item["date"]))
+    if not dates:
+        return None
+    return min(d.first.year for d in dates), max(d.last.year for d in dates)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dates import PartialDate
+from ..dates import PartialDate, interval_text
 from ..datasets.vocabulary import SIGN_NAMES
 from .filters import FilterError, ViewFilter
 
@@ -16,6 +16,21 @@ GUTTER = 230
 ROW = 18
 EVENT_ROW = 16
 TOP = 26
+UNDATED_WIDTH = 118
+
+
+def _relation_title(relation: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """A relation bar's tooltip: who, what, when, and why each inferred bound is assumed."""
+    when = interval_text(relation.get("start"), relation.get("end"), relation.get("start_inferred"),
+                         relation.get("end_inferred"))
+    title = (f"{names.get(relation['from'], relation['from'])} {relation['type_label']} "
+             f"{names.get(relation['to'], relation['to'])}: {when}")
+    for bound in ("start", "end"):
+        if relation.get(bound) and relation.get(f"{bound}_inferred"):
+            title += f"\n{bound.capitalize()} inferred: {relation[f'{bound}_inferred']}"
+    if not relation.get("start") and not relation.get("end"):
+        title += "\nNo source dates this relation."
+    return title
 
 
 @dataclass
@@ -31,6 +46,7 @@ class Bar:
     open_start: bool = False
     open_end: bool = False
     point: bool = False
+    undated: bool = False  # drawn as a labelled hatched chip, never as an extent
 
 
 @dataclass
@@ -71,9 +87,16 @@ def _year_range(items: list[dict[str, Any]]) -> tuple[int, int]:
     return min(years) - 1, max(years) + 1
 
 
-def zoom_window(args: Mapping[str, str], items: list[dict[str, Any]]) -> tuple[int, int]:
-    """The years shown: ``t_from``/``t_to`` from the URL, or the data's extent."""
-    low, high = _year_range(items)
+def zoom_window(args: Mapping[str, str], items: list[dict[str, Any]],
+                period: tuple[int, int] | None = None, at: PartialDate | None = None) -> tuple[int, int]:
+    """The years shown: ``t_from``/``t_to`` from the URL, or else the story's period (a year either side,
+    widened to the chosen date), or else the data's extent."""
+    if period is not None:
+        low, high = period[0] - 1, period[1] + 1
+        if at is not None:
+            low, high = min(low, at.first.year), max(high, at.first.year)
+    else:
+        low, high = _year_range(items)
     values = {}
     for name, default in (("t_from", low), ("t_to", high)):
         raw = (args.get(name) or "").strip()
@@ -89,10 +112,12 @@ def zoom_window(args: Mapping[str, str], items: list[dict[str, Any]]) -> tuple[i
 
 
 def build(
-    items: list[dict[str, Any]], view: ViewFilter, args: Mapping[str, str], group: str, names: Mapping[str, str]
+    items: list[dict[str, Any]], view: ViewFilter, args: Mapping[str, str], group: str, names: Mapping[str, str],
+    period: tuple[int, int] | None = None,
 ) -> TimelineLayout:
-    """Lay out events (top lanes) and relation intervals (one row each, grouped by type or actor)."""
-    year_from, year_to = zoom_window(args, items)
+    """Lay out events (top lanes), relation intervals (one row each, grouped by type or actor), and last
+    the relations nobody dates, in a group of their own and never as a bar across all time."""
+    year_from, year_to = zoom_window(args, items, period, view.at)
     layout = TimelineLayout(first=dt.date(year_from, 1, 1), last=dt.date(year_to, 12, 31))
     span_years = year_to - year_from + 1
     step = 1 if span_years <= 12 else 5 if span_years <= 60 else 25
@@ -123,8 +148,11 @@ def build(
         lanes[lane] = x1 + max(width, 10.0)
         layout.bars.append(Bar(
             id=event["id"], kind="event", x=x1, width=width, y=y + lane * EVENT_ROW, label=event["title"],
-            title=f"{event['date']}{' to ' + event['end'] if event.get('end') else ''}: {event['title']}",
-            css=f"tl-event precision-{date.precision}", point=point,
+            title=f"{event['date']}{' to ' + event['end'] if event.get('end') else ''}: {event['title']}"
+                  + (f"\nDate inferred: {event['start_inferred']}" if event.get("start_inferred") else
+                     "\nDate stated by the sources"),
+            css=f"tl-event precision-{date.precision}" + (" inferred-start" if event.get("start_inferred") else ""),
+            point=point,
         ))
     y += max(len(lanes), 1) * EVENT_ROW + 14
 
@@ -136,8 +164,10 @@ def build(
         key = lambda r: r["type_label"]  # noqa: E731
         label = lambda r: f"{names.get(r['from'], r['from'])} – {names.get(r['to'], r['to'])}"  # noqa: E731
     groups: dict[str, list[dict[str, Any]]] = {}
+    undated = [r for r in relations if not r.get("start") and not r.get("end")]
     for relation in relations:
-        groups.setdefault(key(relation), []).append(relation)
+        if relation.get("start") or relation.get("end"):
+            groups.setdefault(key(relation), []).append(relation)
     for heading in sorted(groups):
         layout.rows.append(Row(heading, y, heading=True))
         y += ROW
@@ -150,12 +180,25 @@ def build(
             x2 = layout.x(min(relation_end, layout.last)) if relation_end else layout.x(layout.last)
             layout.rows.append(Row(label(relation), y))
             sign = SIGN_NAMES[relation["sign"]]
+            inferred = [b for b in ("start", "end") if relation.get(b) and relation.get(f"{b}_inferred")]
             layout.bars.append(Bar(
                 id=relation["id"], kind="relation", x=x1, width=max(x2 - x1, 4.0), y=y, label=label(relation),
-                title=f"{names.get(relation['from'])} {relation['type_label']} {names.get(relation['to'])}: "
-                      f"{relation.get('start') or 'open start'} – {relation.get('end') or 'open end'}",
-                css=f"tl-relation sign-{sign}", open_start=start is None or start < layout.first,
+                title=_relation_title(relation, names),
+                css=f"tl-relation sign-{sign}" + "".join(f" inferred-{b}" for b in inferred),
+                open_start=start is None or start < layout.first,
                 open_end=relation_end is None or relation_end > layout.last,
+            ))
+            y += ROW
+    if undated:
+        layout.rows.append(Row("Dates not stated", y, heading=True))
+        y += ROW
+        for relation in undated:
+            layout.rows.append(Row(f"{names.get(relation['from'], relation['from'])} {relation['type_label']} "
+                                   f"{names.get(relation['to'], relation['to'])}", y))
+            layout.bars.append(Bar(
+                id=relation["id"], kind="relation", x=layout.gutter, width=UNDATED_WIDTH, y=y,
+                label="dates not stated", title=_relation_title(relation, names),
+                css=f"tl-relation tl-undated sign-{SIGN_NAMES[relation['sign']]}", undated=True,
             ))
             y += ROW
     layout.height = y + 10
@@ -180,3 +223,9 @@ def month_steps(first_year: int, last_year: int) -> list[str]:
     """Every month of the window, as the "as of" slider's values."""
     return [f"{year:04d}-{month:02d}" for year in range(first_year, last_year + 1) for month in range(1, 13)]
 
+
+
+def play_stops(items: list[dict[str, Any]]) -> list[str]:
+    """Play "by event" steps to each event's date, in the order the periods they name are over."""
+    dates = {i["date"] for i in items if i["kind"] == "event"}
+    return sorted(dates, key=lambda d: (PartialDate.parse(d).last, PartialDate.parse(d).first))

@@ -135,13 +135,14 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
     # user sees what begins and ends around it; the other filters still apply.
     unfiltered = MultiDict({k: v for k, v in request.args.items() if k not in ("at", "from", "to")})
     all_time = filters.parse(session, unfiltered)
-    items = timeline.timeline(session, all_time)["items"]
-    layout = timeline_layout.build(items, view, request.args, group, explorer_service.names(session))
+    data = timeline.timeline(session, all_time)
+    layout = timeline_layout.build(data["items"], view, request.args, group, explorer_service.names(session),
+                                   data["period"])
     first_year, last_year = int(layout.zoom["t_from"]), int(layout.zoom["t_to"])
     months = timeline_layout.month_steps(first_year, last_year)
     at = str(view.at)[:7] if view.at else None
     return {
-        "layout": layout, "group": group, "months": months,
+        "layout": layout, "group": group, "months": months, "stops": timeline_layout.play_stops(data["items"]),
         "slider_index": months.index(at) if at in months else len(months) - 1,
         "at": str(view.at) if view.at else "",
         **timeline_layout.navigation(first_year, last_year),
@@ -150,8 +151,11 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
 
 @bp.get("/timeline")
 def timeline_page():  # type: ignore[no-untyped-def]
-    view = filters.parse(get_session(), request.args)
-    return _render("_partials/timeline.html", "timeline.html", timeline=_timeline_context(view))
+    session = get_session()
+    view = filters.parse(session, request.args)
+    # The full page has the site header (dataset, sources); a fragment for htmx needs none of it.
+    page = {} if is_htmx() else explorer_service.page_context(session, view)
+    return _render("_partials/timeline.html", "timeline.html", timeline=_timeline_context(view), **page)
 
 
 def _record_page(kind: str, ident: str):  # type: ignore[no-untyped-def]
