@@ -144,6 +144,12 @@ def test_the_timeline_opens_on_the_story_and_never_draws_an_undated_bar_across_t
     assert width < 200 < 1400  # a labelled chip, not an extent
     kerry = re.search(r'data-id="kerry-represents-united-states">(.*?)</a>', html, re.S).group(1)
     assert "inferred-start inferred-end" in kerry and "Start inferred: John Kerry was sworn in" in kerry
+    # A page you could send someone: its title, the legend, the time bar, zoom and grouping, and every item a link.
+    assert "<h1 data-testid=\"timeline-page-title\">Timeline: Iraq&#39;s intelligence deal" in html
+    for part in ('data-testid="timeline-legend"', 'data-testid="time-bar"', 'data-testid="zoom-in"', "by actor"):
+        assert part in html, part
+    items = re.findall(r'<a href="(/(?:relations|events)/[^"]+)" data-select=', html)
+    assert len(items) == 51 + 9
     # Zoomed out to the data's whole extent, Assad's presidency (since 2000) is in view.
     assert "from 1999 to 2016" in client.get("/timeline?t_from=1999&t_to=2016").get_data(as_text=True)
 

@@ -94,7 +94,11 @@
     params.set("select", kind + ":" + id);
     pushParams(params, true);
     showSelection(kind + ":" + id, true);
-    return loadPanel(kind, id, params);
+    return loadPanel(kind, id, params).then(function () {
+      // Where the panel sits under the chart (the timeline page on most screens), bring it into view.
+      var slot = panelSlot();
+      if (slot && slot.getBoundingClientRect().top > window.innerHeight - 80) { slot.scrollIntoView({ block: "start" }); }
+    });
   }
 
   function replaceData(dataset, items) {
