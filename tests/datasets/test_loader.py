@@ -182,3 +182,23 @@ def test_load_without_schema_or_unknown_export_dataset_gives_clear_errors(runner
 def test_seed_counts(session):
     assert session.scalar(select(func.count()).select_from(Actor)) == 17
     assert session.scalar(select(func.count()).select_from(Relation)) >= 30
+
+
+@pytest.mark.parametrize("cut", ["empty", "at an item boundary"])
+def test_an_emptied_or_cut_relations_file_is_refused_and_changes_nothing(runner, session, river, cut):
+    assert runner.invoke(args=["load", str(river)]).exit_code == 0
+    before = snapshot(session)
+    relations = river / "relations.yaml"
+    text = relations.read_text(encoding="utf-8")
+    relations.write_text("" if cut == "empty" else text[: text.index("- id: highland-militia-hostility-lowland")],
+                         encoding="utf-8")
+    refused = runner.invoke(args=["load", str(river)])
+    assert refused.exit_code == 1 and "nothing was loaded" in refused.output
+    if cut == "empty":
+        assert "relations.yaml is empty: 6 relations would be removed" in refused.output
+    else:
+        assert "is empty" not in refused.output
+        assert "removal: relation 'highland-militia-hostility-lowland' is no longer in the files" in refused.output
+        assert "5 record(s) would be removed (--allow-removals removes them)" in refused.output
+    session.expire_all()
+    assert snapshot(session) == before

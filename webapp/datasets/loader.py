@@ -76,10 +76,22 @@ class LoadRefused(Exception):
     ``removals``: records from the files that the files no longer list (allowed with ``--allow-removals``).
     """
 
-    def __init__(self, conflicts: list[EditConflict], removals: list[tuple[str, str]]) -> None:
+    def __init__(self, conflicts: list[EditConflict], removals: list[tuple[str, str]],
+                 emptied: dict[str, int] | None = None) -> None:
         super().__init__(f"{len(conflicts)} conflict(s) with app edits, {len(removals)} removal(s)")
         self.conflicts = conflicts
         self.removals = removals
+        self.emptied = emptied or {}  # kind → how many records a file that now lists none of them would remove
+
+    def headlines(self) -> list[str]:
+        """A file emptied by accident (or cut short to nothing) said as such, before the list of removals."""
+        return [f"{RECORD_FILES.get(kind, kind)} is empty: {count} {kind}{'s' if count != 1 else ''} would be removed"
+                for kind, count in sorted(self.emptied.items())]
+
+
+# Where each kind of record is listed in a dataset's files.
+RECORD_FILES = {"relation": "relations.yaml", "actor": "actors.yaml", "event": "events.yaml",
+                "bloc": "dataset.yaml (blocs)", "source": "sources/"}
 
 
 @dataclass
@@ -359,7 +371,10 @@ def _apply_load_rule(before: dict[tuple[str, str], RecordState], after: dict[tup
             for name, (old, value) in revisions.changes(state.form, new).items():
                 conflicts.append(EditConflict(key[0], key[1], name, old, value, state.changed_by))
     if (conflicts and not overwrite_app_edits) or (removals and not allow_removals):
-        raise LoadRefused([] if overwrite_app_edits else conflicts, [] if allow_removals else removals)
+        listed_kinds = Counter(kind for kind, _ in listed)
+        emptied = Counter(kind for kind, _ in removals if not listed_kinds[kind])
+        raise LoadRefused([] if overwrite_app_edits else conflicts, [] if allow_removals else removals,
+                          {} if allow_removals else dict(emptied))
 
 
 def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple[str, str], RecordState],
