@@ -47,6 +47,36 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+@pytest.fixture
+def scratch_database(tmp_path: Path, database_url: str) -> Iterator[Callable[[str], Database]]:
+    """Empty databases of their own, of the kind under test (a SQLite file, or a new PostgreSQL
+    database on the server under test), for tests that migrate, back up or restore whole databases."""
+    made: list[tuple[Database, str | None]] = []
+
+    def make(name: str) -> Database:
+        if database_url.startswith("postgresql"):
+            admin = Database(database_url)
+            with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            admin.dispose()
+            database = Database(database_url.rsplit("/", 1)[0] + f"/{name}")
+            made.append((database, name))
+        else:
+            database = Database(f"sqlite:///{tmp_path / (name + '.db')}")
+            made.append((database, None))
+        return database
+
+    yield make
+    for database, name in made:
+        database.dispose()
+        if name:
+            admin = Database(database_url)
+            with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def base_database(database_url: str) -> Iterator[Database]:
     """The schema from the migrations, with the bundled seed dataset committed."""

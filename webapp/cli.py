@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,10 +23,12 @@ from .datasets.loader import DatasetInvalid, LoadRefused, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
 from .services import accounts, articles
+from .services import backup as backup_service
 from .services import annotations as notes_service
 
 db_cli = AppGroup("db", help="Create or migrate the database schema (Alembic).")
 users_cli = AppGroup("users", help="Manage accounts and their API tokens.")
+REMOVALS_SHOWN = 10  # per kind; the rest are counted
 
 
 def _require_schema() -> None:
@@ -51,10 +54,22 @@ def db_upgrade(revision: str) -> None:
 
 @db_cli.command("downgrade")
 @click.argument("revision")
-def db_downgrade(revision: str) -> None:
-    """Migrate the schema back to REVISION ('base' removes it)."""
-    migrate.downgrade(get_database(), revision)
-    click.echo(f"database at revision {migrate.current_revision(get_database())}")
+@click.option("--drop-data", is_flag=True, help="Go ahead even though the downgrade destroys data (back up first).")
+def db_downgrade(revision: str, drop_data: bool) -> None:
+    """Migrate the schema back to REVISION ('base' removes it); refuses to destroy data unless told."""
+    database = get_database()
+    losses = migrate.downgrade_losses(database, revision)
+    if losses and not drop_data:
+        for loss in losses:
+            click.echo(f"would drop {loss}", err=True)
+        raise click.ClickException(
+            f"downgrading to {revision} would destroy data in {len({loss.table for loss in losses})} table(s) "
+            "(listed above): nothing was changed. Back up first (`flask --app webapp backup FILE`), then run "
+            "again with --drop-data.")
+    if losses:
+        click.echo(f"dropping {', '.join(str(loss) for loss in losses)} (restore a backup to get them back)", err=True)
+    migrate.downgrade(database, revision)
+    click.echo(f"database at revision {migrate.current_revision(database)}")
 
 
 @db_cli.command("current")
@@ -103,11 +118,19 @@ def load_command(directory: Path, overwrite_app_edits: bool, allow_removals: boo
         _print_problems(error.problems)
         raise click.ClickException(f"{len(error.problems)} problem(s): nothing was loaded") from None
     except LoadRefused as refused:
+        for headline in refused.headlines():
+            click.echo(headline, err=True)
         for conflict in refused.conflicts:
             click.echo(f"conflict: {conflict}", err=True)
+        shown: Counter[str] = Counter()
         for kind, ident in refused.removals:
-            click.echo(f"removal: {kind} '{ident}' is no longer in the files", err=True)
-        reasons = []
+            shown[kind] += 1
+            if shown[kind] <= REMOVALS_SHOWN:
+                click.echo(f"removal: {kind} '{ident}' is no longer in the files", err=True)
+        for kind, count in sorted(Counter(kind for kind, _ in refused.removals).items()):
+            if count > REMOVALS_SHOWN:
+                click.echo(f"removal: … and {count - REMOVALS_SHOWN} more {kind}s", err=True)
+        reasons = refused.headlines()
         if refused.conflicts:
             edited = len({(c.kind, c.id) for c in refused.conflicts})
             reasons.append(f"{edited} record(s) edited in the app would be overwritten or removed "
@@ -347,9 +370,34 @@ def users_revoke_token(token_id: int) -> None:
     click.echo(f"revoked token {token_id} of {owner}" if was_active else f"token {token_id} was already revoked")
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup_command(file: Path) -> None:
+    """Write a consistent snapshot of the whole database to FILE (the app may keep running)."""
+    try:
+        summary = backup_service.backup(get_database(), file)
+    except backup_service.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {summary} to {file}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Put the backup in place of what the database holds now.")
+def restore_command(file: Path, replace: bool) -> None:
+    """Restore FILE (from `backup`) into an empty database, then migrate it to the latest schema."""
+    try:
+        summary = backup_service.restore(get_database(), file, replace=replace)
+    except backup_service.BackupError as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"restored {summary}; database at revision {migrate.current_revision(get_database())}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     for command in (validate_command, load_command, export_command, import_annotations_command,
-                    import_source_command):
+                    import_source_command, backup_command, restore_command):
         app.cli.add_command(command)
