@@ -36,6 +36,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["database"] = database
     Htmx(app)
+    from .inputs import RefuseUndecodable
+
+    app.wsgi_app = RefuseUndecodable(app.wsgi_app)  # type: ignore[method-assign]
 
     from . import auth, errors, security
     from .views import analysis, annotations, api, articles, curation, editing, explorer, exports, health

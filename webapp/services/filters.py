@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..dates import DateError, PartialDate
+from ..inputs import whole_number
 from ..models import (
     CONFIDENCES, Actor, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source,
 )
@@ -90,9 +91,10 @@ class ViewFilter:
         depth_raw = _text(args, "depth")
         depth = 1
         if depth_raw is not None:
-            if not depth_raw.isdigit() or not 1 <= int(depth_raw) <= MAX_DEPTH:
+            number = whole_number(depth_raw, 1, MAX_DEPTH)
+            if number is None:
                 raise FilterError("depth", f"'depth' must be a whole number from 1 to {MAX_DEPTH}, not {depth_raw!r}")
-            depth = int(depth_raw)
+            depth = number
         focus = _text(args, "focus")
         if depth_raw is not None and focus is None:
             raise FilterError("depth", "'depth' needs 'focus' (the actor at the centre)")

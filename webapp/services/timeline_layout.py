@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dates import PartialDate, interval_text
+from ..inputs import whole_number
 from ..datasets.vocabulary import SIGN_NAMES
 from .filters import FilterError, ViewFilter
 
@@ -103,9 +104,10 @@ def zoom_window(args: Mapping[str, str], items: list[dict[str, Any]],
         if not raw:
             values[name] = default
             continue
-        if not raw.isdigit() or not 1 <= int(raw) <= 9999:
+        year = whole_number(raw, 1, 9999)
+        if year is None:
             raise FilterError(name, f"'{name}' must be a year like 2015, not {raw!r}")
-        values[name] = int(raw)
+        values[name] = year
     if values["t_to"] <= values["t_from"]:
         raise FilterError("t_to", "'t_to' must be a later year than 't_from'")
     return values["t_from"], values["t_to"]

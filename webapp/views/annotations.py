@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from .. import get_database, get_session
 from ..errors import APIError
+from ..inputs import whole_number
 from ..jsonio import json_response
 from ..services import annotations as notes
 from ..services import explorer as explorer_service
@@ -168,14 +169,14 @@ def _form_draft(*, with_target: bool) -> notes.Draft:
         "tags": notes.split_tags(form.get("tags", "")),
         "visibility": form.get("visibility", "shared"),
     }
-    if form.get("version", "").isdigit():
+    if whole_number(form.get("version")) is not None:
         data["version"] = int(form["version"])
     if with_target:
         kind, ident = form.get("target_kind", ""), form.get("target_id", "")
         if kind == "source":
             selectors: list[dict[str, Any]] = [{"type": "TextQuoteSelector", "exact": form.get("exact", ""),
                                                 "prefix": form.get("prefix", ""), "suffix": form.get("suffix", "")}]
-            if form.get("start", "").isdigit() and form.get("end", "").isdigit():
+            if whole_number(form.get("start")) is not None and whole_number(form.get("end")) is not None:
                 selectors.append({"type": "TextPositionSelector", "start": int(form["start"]), "end": int(form["end"])})
             data["target"] = {"source": ident, "selector": selectors}
         else:

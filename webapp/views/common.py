@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import request
 from flask_login import current_user
 
 from ..errors import APIError
+from ..inputs import DIGITS
 from ..services.access import ANONYMOUS, Caller, ServiceError
 
-# ASCII digits only (str.isdigit() also accepts '²', which int() refuses), at most 9 of them.
-VERSION_PATTERN = re.compile(r"[0-9]{1,9}")
+VERSION_PATTERN = DIGITS
 
 
 def is_htmx() -> bool:
@@ -56,11 +55,6 @@ def expected_version(draft_version: int | None) -> int | None:
                            {"field": "If-Match"})
         return int(tags[0])
     return draft_version
-
-
-def whole_number(raw: str | None) -> int | None:
-    """A form or query value as a whole number (ASCII digits, at most 9), else None."""
-    return int(raw) if raw is not None and VERSION_PATTERN.fullmatch(raw) else None
 
 
 def version_of(value: Any) -> int | None:

@@ -24,7 +24,8 @@ from ..services import explorer as explorer_service
 from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
 from ..services.graph import actor_rows
-from .common import caller, is_htmx, whole_number
+from ..inputs import whole_number
+from .common import caller, is_htmx
 from .curation import PATHS
 
 bp = Blueprint("editing", __name__)
