@@ -14,15 +14,16 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, make_response, redirect, request, session, url_for
+from flask import Flask, current_app, g, make_response, redirect, request, session, url_for
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from . import get_database, get_session
+from . import faults, get_database, get_session
 from .errors import APIError
+from .inputs import whole_number
 from .models import User
 from .services import accounts
 
@@ -87,13 +88,12 @@ def _load_from_session(user_id: str) -> SignedInUser | None:
     if bearer_token() is not None:
         return None  # a token request is the token's user or no one, whatever cookies it carries
     ident, _, session_token = user_id.partition(":")
-    if not ident.isdigit() or not session_token:
+    if whole_number(ident) is None or not session_token:
         return None
     try:
         user = accounts.user_for_session(get_session(), int(ident), session_token)
-    except SQLAlchemyError:
-        # Error pages ask who is logged in too; a broken database must not break them.
-        current_app.logger.exception("could not load the session's user")
+    except SQLAlchemyError as error:
+        _lookup_failed(error, "the session's user")
         return None
     return SignedInUser(user) if user else None
 
@@ -105,13 +105,52 @@ def _load_from_token(_request: Any) -> SignedInUser | None:
         return None
     # Read first: most requests only look the token up, and on SQLite a write
     # transaction would queue every one of them behind the writers.
-    row = accounts.find_token(get_session(), token)
-    if row is None:
+    try:
+        row = accounts.find_token(get_session(), token)
+        if row is None:
+            return None
+        user = SignedInUser(row.user, by_token=True)
+    except SQLAlchemyError as error:
+        _lookup_failed(error, "the API token's user")
         return None
     if accounts.token_due_for_touch(row):
+        _touch_token(token)
+    return user
+
+
+def _lookup_failed(error: SQLAlchemyError, what: str) -> None:
+    """The database failed while finding out who is asking: go on as anonymous, remember why.
+
+    Error pages ask who is logged in too, so the loaders must not raise; whatever then needs the
+    user (a token request, ``role_required``) raises this error instead, which a database fault
+    turns into a 503 that says what is wrong (``errors._database``).
+    """
+    g.auth_lookup_error = error
+    if faults.classify(error) is None:
+        current_app.logger.exception("could not load %s", what)
+    else:
+        current_app.logger.warning("could not load %s: %s", what, error)
+    try:
+        get_session().rollback()  # a broken connection must not poison the rest of the request
+    except SQLAlchemyError:
+        pass
+
+
+def _raise_lookup_failure() -> None:
+    error = g.get("auth_lookup_error")
+    if error is not None:
+        raise error
+
+
+def _touch_token(token: str) -> None:
+    """Note when the token was used; a database that can be read but not written still serves the request."""
+    try:
         with get_database().transaction() as session:
-            accounts.user_for_token(session, token)  # notes when it was used
-    return SignedInUser(row.user, by_token=True)
+            accounts.user_for_token(session, token)
+    except SQLAlchemyError as error:
+        if faults.classify(error) is None:
+            raise
+        current_app.logger.warning("could not note the API token's use: %s", error)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -137,6 +176,7 @@ def _login_url_for_here() -> str:
 
 @login_manager.unauthorized_handler
 def _unauthorized() -> Response:
+    _raise_lookup_failure()  # not "log in": the database could not say who this is
     if request.path.startswith("/api/"):
         raise APIError(401, "login_required", "Log in, or send an 'Authorization: Bearer <token>' header.",
                        headers=BEARER_CHALLENGE)
@@ -168,6 +208,7 @@ def role_required(minimum: str) -> Callable[[View], View]:
 def _authenticate_request() -> None:
     if bearer_token() is not None:
         if not current_user.is_authenticated:
+            _raise_lookup_failure()
             raise APIError(401, "invalid_token", "The API token is unknown or has been revoked.",
                            headers=BEARER_CHALLENGE)
         return  # not cookie-borne, so there is nothing to forge: no CSRF check

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+# A PostgreSQL server that does not answer makes a request fail after this long instead of hanging.
+POSTGRES_CONNECT_TIMEOUT_S = 5
+# How long a connection opened read-only because of a read-only directory is kept before trying again.
+READ_ONLY_RECHECK_S = 2.0
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,6 +38,10 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     timeout instead of failing half-way with "database is locked".
     """
 
+    @event.listens_for(engine, "do_connect")
+    def _open(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        return _open_sqlite(dialect.loaded_dbapi, record, list(cargs), cparams)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -38,9 +49,27 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+            try:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+            except dbapi_connection.OperationalError as error:
+                # A read-only database keeps the journal mode it has; it can still be read.
+                if not getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+                    raise
         cursor.close()
+
+    @event.listens_for(engine, "checkout")
+    def _recheck(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if record.info.get("read_only") and time.time() - record.starttime > READ_ONLY_RECHECK_S:
+            raise exc.DisconnectionError("reopen: the file may be writable again")
+
+    @event.listens_for(engine, "handle_error")
+    def _reopen_read_only(context: Any) -> None:
+        # A connection to a file SQLite found write-protected stays read-only: once a write is
+        # refused, replace it (and the pool's others), so a write after the permissions are fixed works.
+        name = getattr(context.original_exception, "sqlite_errorname", "")
+        if isinstance(name, str) and name.startswith("SQLITE_READONLY"):
+            context.is_disconnect = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -48,12 +77,67 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _open_sqlite(dbapi: Any, record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+    """Open the file; if it cannot even be read because its directory is read-only, open it immutable.
+
+    SQLite opens a file it may not write read-only, and such a connection stays so: it is marked
+    and replaced every ``READ_ONLY_RECHECK_S`` seconds, so writes resume soon after the file is
+    writable again. A WAL database also needs its ``-shm`` file to be read, which SQLite cannot
+    create in a read-only directory: every read fails ("attempt to write a readonly database", or
+    "unable to open" for root under ``chattr +i``). Opened ``mode=ro&immutable=1`` it reads fine —
+    done only when no ``-wal`` holds changes the main file lacks. Another process must not write
+    the file meanwhile: an immutable reader would not notice.
+    """
+    connection = dbapi.connect(*cargs, **cparams)
+    path = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(path, str) or path in ("", ":memory:") or cparams.get("uri"):
+        return connection
+    if not _writable(Path(path)):
+        record.info["read_only"] = True
+    try:
+        connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return connection
+    except dbapi.OperationalError as error:
+        name = getattr(error, "sqlite_errorname", "") or ""
+        if not name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or not _readable_without_wal(Path(path)):
+            return connection  # the first statement will raise, and say why
+    connection.close()
+    params = {key: value for key, value in cparams.items() if key != "uri"}
+    fallback = dbapi.connect(f"{Path(path).resolve().as_uri()}?mode=ro&immutable=1", uri=True, **params)
+    record.info["read_only"] = True
+    return fallback
+
+
+def _writable(path: Path) -> bool:
+    try:
+        with path.open("r+b"):
+            return True
+    except FileNotFoundError:
+        return True  # SQLite will create it
+    except OSError:
+        return False
+
+
+def _readable_without_wal(path: Path) -> bool:
+    try:
+        with path.open("rb"):
+            pass
+        wal = path.with_name(path.name + "-wal")
+        return not wal.exists() or wal.stat().st_size == 0
+    except OSError:
+        return False
+
+
 class Database:
     """The app's database: one engine, sessions for reading and for writing."""
 
     def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 10_000) -> None:
-        self.url = url
-        self.engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        self.url, self.busy_timeout_ms = url, busy_timeout_ms
+        connect_args: dict[str, Any] = {}
+        if url.startswith("postgresql") and "connect_timeout" not in url:
+            connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
+        # pool_pre_ping: a connection the server dropped (a restart, an outage) is replaced on checkout.
+        self.engine = create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
             _configure_sqlite(self.engine, busy_timeout_ms)
@@ -75,6 +159,7 @@ class Database:
         """
         bound = cls.__new__(cls)
         bound.url, bound.engine, bound.is_sqlite = database.url, database.engine, database.is_sqlite
+        bound.busy_timeout_ms = database.busy_timeout_ms
         bound.read_sessions = sessionmaker(
             bind=connection, join_transaction_mode="rollback_only", expire_on_commit=False
         )

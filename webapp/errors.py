@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from . import faults
 from .jsonio import json_response
 from .services.access import ServiceError
 from .services.filters import FilterError
@@ -31,8 +33,8 @@ class APIError(Exception):
 
 
 def _wants_json() -> bool:
-    # The API, and the JSON the explorer page fetches for itself.
-    return request.path.startswith("/api/") or request.path.endswith(".json")
+    # The API, the JSON the explorer page fetches for itself, and the health check.
+    return request.path.startswith("/api/") or request.path.endswith(".json") or request.path == "/healthz"
 
 
 def _render(status: int, code: str, message: str, details: dict[str, Any] | None = None,  # type: ignore[no-untyped-def]
@@ -85,3 +87,12 @@ def register(app: Flask) -> None:
             return _http(error)
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, "internal_error", "Something went wrong on our side; the error has been logged.")
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(error: SQLAlchemyError):  # type: ignore[no-untyped-def]
+        fault = faults.classify(error)
+        if fault is None:
+            return _unexpected(error)
+        app.logger.warning("database %s on %s %s: %s", fault.kind, request.method, request.path, error)
+        return _render(503, fault.code, fault.message, {"fault": fault.kind, "retry_after": fault.retry_after},
+                       {"Retry-After": str(fault.retry_after)})

@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import migrate
+from . import faults, migrate
 from .datasets.loader import load_directory
 from .models import Dataset
 
@@ -22,9 +23,17 @@ def seed_directories(seeds_dir: str | Path) -> list[Path]:
 def ensure_ready(app: Flask) -> None:
     """Migrate to the latest schema; on an empty database, load the bundled seeds."""
     database = app.extensions["database"]
-    migrate.upgrade(database)
-    with database.session() as session:
-        empty = session.scalar(select(Dataset.id).limit(1)) is None
+    try:
+        migrate.upgrade(database)
+        with database.session() as session:
+            empty = session.scalar(select(Dataset.id).limit(1)) is None
+    except SQLAlchemyError as error:
+        fault = faults.classify(error)
+        if fault is None:
+            raise
+        # Start anyway: pages say what is wrong (503) and work again once the database is back.
+        click.echo(f"first run: setup skipped: {fault.message}", err=True)
+        return
     if not empty:
         return
     for directory in seed_directories(app.config["SEEDS_DIR"]):
