@@ -148,3 +148,23 @@ def test_an_article_can_start_a_new_dataset_with_its_blocs(client, editor, sessi
     assert [tuple(b) for b in blocs] == [("harbour-states", "#2471a3"), ("armed-groups", "#2471a3")]
     bad = upload(client, editor, HARBOUR.replace(b"2019", b"2020"), "other.html", dataset="__new__", new_title="")
     assert bad.status_code == 422 and "give the new dataset a title" in html.unescape(bad.get_data(as_text=True))
+
+
+def test_a_canonical_url_that_is_not_http_is_left_out_of_an_upload_and_cannot_be_typed_in(client, editor, session):
+    """Issue 14: a page's ``javascript:`` canonical link never becomes the source's *Original article* link."""
+    hostile = HARBOUR.replace(b"https://coastal-ledger.example/world/2019/03/17/marovia-tessaly-harbour-accord",
+                              b"javascript:alert(document.cookie)")
+    preview = upload(client, editor, hostile)
+    assert preview.status_code == 200
+    page = html.unescape(preview.get_data(as_text=True))
+    assert ("the page's canonical URL 'javascript:alert(document.cookie)' is not an http(s) address: "
+            "it was left out") in page
+    assert "javascript:" not in re.search(r'<input name="url"[^>]*>', page).group(0)
+    typed = confirm(client, editor, preview, id="harbour-accord", url="javascript:alert(1)")
+    assert typed.status_code == 422
+    assert "'url' must be an http(s) address, not 'javascript:alert(1)'" in html.unescape(typed.get_data(as_text=True))
+    assert session.get(Source, "harbour-accord") is None
+    added = confirm(client, editor, preview, id="harbour-accord")
+    assert added.status_code == 303
+    session.expire_all()
+    assert session.get(Source, "harbour-accord").url is None

@@ -27,7 +27,8 @@ from ..text.mentions import mentions
 from ..text.sentences import sentence_bounds
 from .names import actor_names
 from . import exporter, yamlio
-from .reader import ID_PATTERN, Problem, SourceSpec, read_source
+from .files import FileRefused, read_bytes
+from .reader import ID_PATTERN, Problem, SourceSpec, is_web_address, read_source
 
 FORMATS = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".html": "html", ".htm": "html"}
 # The metadata a source has; the command line may give or override each of them.
@@ -73,6 +74,7 @@ class Article:
     file: str
     source: SourceSpec
     id_line: int  # where the id was written, 0 when it came from the file name or an option
+    notices: list[str] = field(default_factory=list)  # what was left out of the page, and why
 
 
 def _describe(problem: Problem) -> str:
@@ -117,14 +119,19 @@ def read_article(path: Path, overrides: Mapping[str, str] | None = None) -> Arti
         raise ImportRefused([f"{file}: cannot import a {path.suffix or 'suffix-less'!r} file: "
                              "give a .md (with front matter), .txt or .html file"])
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise ImportRefused([f"{file}: cannot read it: {error.strerror}"]) from None
+        raw = read_bytes(path)  # a regular file only: a FIFO would hang the command
+    except FileRefused as refused:
+        raise ImportRefused([f"{file}: {refused.message}"]) from None
     return read_article_bytes(raw, file, overrides)
 
 
-def read_article_bytes(raw: bytes, file: str, overrides: Mapping[str, str] | None = None) -> Article:
-    """Read and check an article given as bytes; ``file`` names it (its suffix says the format)."""
+def read_article_bytes(raw: bytes, file: str, overrides: Mapping[str, str] | None = None, *,
+                       drop_bad_page_url: bool = False) -> Article:
+    """Read and check an article given as bytes; ``file`` names it (its suffix says the format).
+
+    A page's canonical URL that is not an http(s) address is a problem, or, with ``drop_bad_page_url``,
+    left out with a notice (the browser's upload: the user can give another before confirming).
+    """
     path = Path(file)
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
@@ -132,16 +139,21 @@ def read_article_bytes(raw: bytes, file: str, overrides: Mapping[str, str] | Non
                              "give a .md (with front matter), .txt or .html file"])
     if not raw.strip():
         raise ImportRefused([f"{file}: the file is empty"])
-    if b"\x00" in raw[:65536]:
+    if b"\x00" in raw:
         raise ImportRefused([f"{file}: this is a binary file, not text (it contains NUL bytes)"])
     text = _decode(raw, file, html=kind == "html")
 
+    notices: list[str] = []
     if kind == "markdown":
         data, body = _markdown(text, file)
     elif kind == "html":
         page = extract_main_text(text)
         data, body = _empty_mapping(), page.text
         for key, (value, line) in page.metadata.items():
+            if key == "url" and drop_bad_page_url and not is_web_address(value):
+                notices.append(f"the page's canonical URL {_short(value, 60)!r} is not an http(s) address: "
+                               "it was left out")
+                continue
             data[key], data.key_lines[key] = value, line
     else:
         data, body = _empty_mapping(), text
@@ -165,7 +177,7 @@ def read_article_bytes(raw: bytes, file: str, overrides: Mapping[str, str] | Non
     if messages or source is None:
         raise ImportRefused(messages)
     source.filename = f"{source.id}.md"
-    return Article(file, source, data.key_lines.get("id", 0))
+    return Article(file, source, data.key_lines.get("id", 0), notices)
 
 
 def _hint(message: str, kind: str) -> str:
@@ -173,6 +185,8 @@ def _hint(message: str, kind: str) -> str:
     if kind != "markdown" and message.endswith("the source has no text after its front matter"):
         what = "readable text (<p>, <h1>–<h6>, <li> or <blockquote>)" if kind == "html" else "text"
         return message.replace("the source has no text after its front matter", f"the file has no {what}")
+    if "'url' must be an http(s) address" in message:
+        return f"{message} (or give --url)"
     match = re.search(r"missing the required field '(\w+)'$", message)
     return f"{message} (or give --{match.group(1)})" if match else message
 

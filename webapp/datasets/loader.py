@@ -3,16 +3,19 @@
 The caller owns the transaction; ``load_dataset`` only writes inside the
 session it is given, so a failure anywhere rolls everything back. Loading the
 same files twice changes nothing (and does not bump the dataset's revision).
+One load runs at a time (``lock_loads``): a second waits for it, a while, then gives up.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import exc, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from .. import revisions
@@ -89,6 +92,48 @@ class LoadRefused(Exception):
                 for kind, count in sorted(self.emptied.items())]
 
 
+class LoadBusy(Exception):
+    """Another load (or, on SQLite, another write) held the database for longer than we wait; nothing was written."""
+
+
+# How long a load waits for another to finish (on SQLite: the connection's busy timeout instead).
+LOAD_WAIT_S = 10.0
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for a name (PostgreSQL's lock space is shared: prefix it)."""
+    digest = hashlib.sha256(f"alliance-explorer load {name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def lock_loads(session: Session, dataset_id: str, *, wait_s: float | None = None) -> None:
+    """Hold the load lock until the session's transaction ends (so a crashed load never leaves it behind).
+
+    PostgreSQL: transaction-scoped advisory locks, one for the dataset (so the refusal can name it)
+    and one for every load (ids are unique across datasets: two loads must not both claim one).
+    SQLite: the write transaction's ``BEGIN IMMEDIATE`` already lets one writer in at a time; the
+    first statement takes it, waiting the busy timeout. Raises LoadBusy when the wait runs out.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        try:
+            session.execute(text("SELECT 1"))
+        except exc.OperationalError as error:
+            name = getattr(error.orig, "sqlite_errorname", None) or ""
+            if name.startswith("SQLITE_BUSY") or "database is locked" in str(error.orig):
+                raise LoadBusy("another load or change has kept the database busy for longer than its busy "
+                               "timeout (WEBAPP_SQLITE_BUSY_TIMEOUT_MS)") from None
+            raise
+        return
+    wait_s = LOAD_WAIT_S if wait_s is None else wait_s
+    deadline = time.monotonic() + wait_s
+    for key, holder in ((_lock_key(f"dataset {dataset_id}"), f"another load of dataset '{dataset_id}'"),
+                        (_lock_key("any dataset"), "another load")):
+        while not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}):
+            if time.monotonic() >= deadline:
+                raise LoadBusy(f"{holder} is running (waited {wait_s:g} s)")
+            time.sleep(0.05)
+
+
 # Where each kind of record is listed in a dataset's files.
 RECORD_FILES = {"relation": "relations.yaml", "actor": "actors.yaml", "event": "events.yaml",
                 "bloc": "dataset.yaml (blocs)", "source": "sources/"}
@@ -117,12 +162,13 @@ class LoadReport:
 
 
 def load_directory(session: Session, directory: str | Path, *, overwrite_app_edits: bool = False,
-                   allow_removals: bool = False) -> LoadReport:
-    """Validate a dataset directory and load it; raise DatasetInvalid or LoadRefused (writing nothing)."""
+                   allow_removals: bool = False, wait_s: float | None = None) -> LoadReport:
+    """Validate a dataset directory and load it; raise DatasetInvalid, LoadRefused or LoadBusy (writing nothing)."""
     spec, problems = read_dataset(directory)
     if problems or spec is None:
         raise DatasetInvalid(problems)
-    return load_dataset(session, spec, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals)
+    return load_dataset(session, spec, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals,
+                        wait_s=wait_s)
 
 
 def id_collisions(session: Session, spec: DatasetSpec) -> list[Problem]:
@@ -195,14 +241,16 @@ def _by_id(session: Session, model: Any, dataset_id: str) -> dict[Any, Any]:
 
 
 def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bool = False,
-                 allow_removals: bool = False) -> LoadReport:
+                 allow_removals: bool = False, wait_s: float | None = None) -> LoadReport:
     """Write a validated dataset, updating rows in place by id, under the load rule.
 
     Raises DatasetInvalid on id collisions, and LoadRefused when the files would
     change or remove a record edited in the app (unless ``overwrite_app_edits``)
     or remove a record the files used to list (unless ``allow_removals``). Every
-    state a load replaces or removes is kept as a revision.
+    state a load replaces or removes is kept as a revision. Raises LoadBusy when another load
+    holds the lock for longer than ``wait_s`` (see ``lock_loads``).
     """
+    lock_loads(session, spec.id, wait_s=wait_s)
     collisions = id_collisions(session, spec)
     if collisions:
         raise DatasetInvalid(collisions)

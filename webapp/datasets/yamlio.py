@@ -1,4 +1,9 @@
-"""YAML reading that keeps line numbers, so every problem can be reported as ``file:line``."""
+"""YAML reading that keeps line numbers, so every problem can be reported as ``file:line``.
+
+Dataset files are untrusted input: anchors and aliases (the "billion laughs" expansion) are
+refused, and so are documents nested more than ``MAX_DEPTH`` levels or holding more than
+``MAX_NODES`` values, each as a problem on its line, never a traceback or a hang.
+"""
 
 from __future__ import annotations
 
@@ -44,8 +49,42 @@ class YamlProblem:
     message: str
 
 
+# No curated file comes near these; they bound the time and memory a hostile file can take.
+MAX_DEPTH = 64
+MAX_NODES = 250_000
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A well-formed document this reader will not build (an alias, too deep, too large)."""
+
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(problem=message, problem_mark=mark)
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.nodes = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise _Refused(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in dataset files: "
+                           "write each value out", event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(f"more than {MAX_NODES:,} values in one YAML document: split the file", event.start_mark)
+        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # Dates stay strings: a partial date is validated by our own rules, and
@@ -81,13 +120,18 @@ def _convert(node: yaml.Node, loader: _Loader, problems: list[YamlProblem], line
         items.line = line
         items.item_lines = [child.start_mark.line + 1 + line_offset for child in node.value]
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as error:  # e.g. an integer of more digits than Python converts
+        problems.append(YamlProblem(line, f"cannot read this value: {error}"))
+        return None
 
 
 def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document; return its data (with line numbers) and any problems."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # this already refuses characters YAML does not allow
         node = loader.get_single_node()
         if node is None:
             return None, []
@@ -97,11 +141,16 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         reason = error.problem or error.context or "invalid YAML"
-        return None, [YamlProblem(line, f"YAML syntax error: {reason}")]
+        return None, [YamlProblem(line, reason if isinstance(error, _Refused) else f"YAML syntax error: {reason}")]
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, max(error.position, 0)) + 1 + line_offset
+        character = error.character if isinstance(error.character, int) else 0
+        return None, [YamlProblem(line, f"the character U+{character:04X} is not allowed in YAML")]
     except yaml.YAMLError as error:
         return None, [YamlProblem(1 + line_offset, f"YAML error: {error}")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

@@ -5,7 +5,7 @@
    canonical URL, or the same text once white space and quote marks are normalised), and keeps the
    upload, byte for byte, as pending;
 2. the user sees the metadata read from the page (title, author, publisher, URL, date, language)
-   and corrects it;
+   and corrects it (a canonical URL that is not an http(s) address is left out, and the preview says so);
 3. ``confirm`` reads the kept bytes again with those corrections and adds the source through
    ``importer.import_article`` — the same path as ``flask import-source`` — and the upload stays
    as the source's original, so its text can be extracted again later.
@@ -56,6 +56,11 @@ class Preview:
     dataset_id: str | None
     article: importer.Article
     mentions: list[importer.ActorMentions]
+
+    @property
+    def notices(self) -> list[str]:
+        """What was read from the page but left out (a canonical URL that is not http(s))."""
+        return self.article.notices
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -129,7 +134,8 @@ def receive(session: Session, caller: Caller, raw: bytes, filename: str, dataset
 
 def _read(raw: bytes, filename: str, overrides: dict[str, str] | None) -> importer.Article:
     try:
-        return importer.read_article_bytes(raw, filename, {k: v for k, v in (overrides or {}).items() if v})
+        return importer.read_article_bytes(raw, filename, {k: v for k, v in (overrides or {}).items() if v},
+                                           drop_bad_page_url=True)
     except importer.ImportRefused as refused:
         raise ArticleRefused(list(refused.problems)) from None
 
