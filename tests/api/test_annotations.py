@@ -4,12 +4,14 @@ and notes that outlive a dataset reload."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
 
 from webapp.datasets.loader import load_directory
 from webapp.services import accounts
+from webapp.services import annotations as notes_service
 
 from ..conftest import RIVER_PACT, SEED_DIR
 
@@ -152,7 +154,8 @@ def test_list_filters_by_target_tag_and_source(client, editor):
     post(client, editor, {"text": "c", "tags": ["doubt"], "target": {"source": SOURCE, "selector": [
         {"type": "TextQuoteSelector", "exact": QUOTE}]}})
     def bodies(query: str) -> list[str]:  # noqa: E306
-        return sorted(i["body"][0]["value"] for i in client.get(f"/api/annotations{query}").get_json()["items"])
+        page = client.get(f"/api/annotations{query}").get_json()["first"]
+        return sorted(i["body"][0]["value"] for i in page["items"])
     assert bodies("") == ["a", "b", "c"]
     assert bodies("?target=actor:iraq") == ["a"]
     assert bodies("?target=/relations/united-states-non-cooperation-iran") == ["b"]
@@ -189,9 +192,10 @@ def test_export_then_import_round_trips_losslessly(client, editor, app, make_use
         {"type": "TextQuoteSelector", "exact": QUOTE}]}})
     exported = _export(client)
     assert exported["type"] == "AnnotationCollection" and exported["total"] == 2
-    assert [r["action"] for r in exported["items"][0]["revisions"]] == ["create", "update"]
+    assert [r["action"] for r in exported["first"]["items"][0]["revisions"]] == ["create", "update"]
 
-    # Wipe the notes, import the file as an admin: the export is identical afterwards.
+    # Wipe the notes, import the file as an admin: the export is identical afterwards, but for
+    # the import itself, the last revision of each note.
     connection = app.extensions["test_connection"]
     connection.exec_driver_sql("DELETE FROM annotations")
     assert _export(client)["total"] == 0
@@ -200,11 +204,39 @@ def test_export_then_import_round_trips_losslessly(client, editor, app, make_use
         admin = {"Authorization": f"Bearer {accounts.issue_token(session, 'root').token}"}
     report = client.post("/api/annotations/import", json=exported, headers=admin)
     assert report.status_code == 200 and report.get_json() == {"created": 2, "unchanged": 0, "kept": []}
-    assert _export(client) == exported
+    again = _export(client)
+    for before, after in zip(exported["first"]["items"], again["first"]["items"], strict=True):
+        *kept, imported = after["revisions"]
+        assert {**after, "revisions": kept} == before
+        assert (imported["action"], imported["editor"], imported["version"]) == ("import", "root", before["version"])
 
     # Importing again changes nothing; an editor may not import at all.
     assert client.post("/api/annotations/import", json=exported, headers=admin).get_json()["unchanged"] == 2
     assert client.post("/api/annotations/import", json=exported, headers=editor).status_code == 403
+
+
+def test_an_imported_note_keeps_its_creator_and_says_who_imported_it(client, editor, app, make_user):
+    make_user("root", "admin")
+    with app.extensions["database"].transaction() as session:
+        admin = {"Authorization": f"Bearer {accounts.issue_token(session, 'root').token}"}
+    forged = {"items": [{
+        "id": "http://elsewhere.example/api/annotations/0f0f0f0f-0000-4000-8000-0000000000aa",
+        "text": "Iraq will side with Iran.", "creator": {"name": "ed"},
+        "created": "2015-10-01T12:00:00Z", "modified": "2015-10-01T12:00:00Z", "target": "/actors/iraq",
+        "revisions": [{"version": 1, "action": "create", "editor": "ed", "at": "2015-10-01T12:00:00Z",
+                       "snapshot": {"body": "Iraq will side with Iran."}}],
+    }]}
+    assert client.post("/api/annotations/import", json=forged, headers=admin).get_json()["created"] == 1
+
+    path = "/api/annotations/0f0f0f0f-0000-4000-8000-0000000000aa"
+    assert client.get(path).get_json()["creator"]["name"] == "ed"  # as the file says
+    history = client.get(f"{path}/history").get_json()["revisions"]
+    assert [(r["action"], r["editor"]) for r in history] == [("create", "ed"), ("import", "root")]
+    page = client.get("/notes/0f0f0f0f-0000-4000-8000-0000000000aa/history", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and re.search(r"import</span> v1 by root", page.get_data(as_text=True))
+    # The export (a backup) keeps who imported it.
+    item = _export(client)["first"]["items"][0]
+    assert [(r["action"], r["editor"]) for r in item["revisions"]] == [("create", "ed"), ("import", "root")]
 
 
 def test_import_never_overwrites_a_note_that_differs(client, editor, app, make_user):
@@ -223,16 +255,28 @@ def test_import_never_overwrites_a_note_that_differs(client, editor, app, make_u
     assert bad.status_code == 400 and "items[0]" in bad.get_json()["error"]["message"]
 
 
-def test_cli_export_includes_annotations_and_import_reads_them(client, editor, runner, tmp_path, app):
+def test_cli_export_includes_annotations_and_import_reads_them(client, editor, runner, tmp_path, app, make_user):
     post(client, editor, {"text": "for the archive", "visibility": "private", "target": "/actors/iraq"})
     result = runner.invoke(args=["export", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "annotations.jsonld").read_text(encoding="utf-8"))
-    assert data["total"] == 1 and data["items"][0]["visibility"] == "private"  # a backup keeps private notes
+    assert data["total"] == 1 and data["first"]["items"][0]["visibility"] == "private"  # a backup keeps private notes
 
     app.extensions["test_connection"].exec_driver_sql("DELETE FROM annotations")
     result = runner.invoke(args=["import-annotations", str(tmp_path / "out" / "annotations.jsonld")])
-    assert result.exit_code == 0 and "1 added" in result.output
+    assert result.exit_code == 0 and "1 added (recorded as imported by cli:" in result.output
+    imported_by = re.search(r"imported by (\S+)\)", result.output).group(1)
+    with app.extensions["database"].session() as session:
+        [note] = notes_service.export(session, "http://localhost")["first"]["items"]
+    assert [(r["action"], r["editor"]) for r in note["revisions"]] == [("create", "ed"), ("import", imported_by)]
+
+    # --by names the admin importing; it must be one.
+    app.extensions["test_connection"].exec_driver_sql("DELETE FROM annotations")
+    assert runner.invoke(args=["import-annotations", "--by", "ed", str(tmp_path / "out" / "annotations.jsonld")]
+                         ).output.strip().endswith("ed is editor: only an admin imports notes")
+    make_user("root", "admin")
+    result = runner.invoke(args=["import-annotations", "--by", "ROOT", str(tmp_path / "out" / "annotations.jsonld")])
+    assert result.exit_code == 0 and "imported by root)" in result.output
     broken = tmp_path / "broken.jsonld"
     broken.write_text('{"items": [{"id": "x"}]}')
     result = runner.invoke(args=["import-annotations", str(broken)])

@@ -407,7 +407,7 @@ def test_logged_out_there_are_no_controls_and_the_api_refuses_writes(page, peopl
     note = page.request.get(f"/api/annotations/{note_id}").json()
     assert note["version"] == 1 and note["body"][0]["value"] == "Visible to all, changeable by its author."
     search = page.request.get("/api/annotations", params={"target": "/actors/iraq"}).json()
-    assert not any(item["body"][0]["value"] == "sneaky" for item in search["items"])
+    assert not any(item["body"][0]["value"] == "sneaky" for item in search["first"]["items"])
 
 
 # --- XSS payloads in a real browser -----------------------------------------------------

@@ -164,7 +164,7 @@ def test_permissions(client, auth, people, via, role, action, visibility, expect
     assert response.mimetype in ("application/json", "application/ld+json"), response.get_data(as_text=True)[:200]
     if action == "list":
         assert response.status_code == 200
-        listed = [item["id"] for item in response.get_json()["items"]]
+        listed = [item["id"] for item in response.get_json()["first"]["items"]]
         assert (note["id"] in listed) == (expected == ALLOWED), listed
         return
     if expected != ALLOWED:

@@ -49,6 +49,7 @@ MAX_TAGS = 20
 MAX_TAG_CHARS = 50
 MAX_QUOTE_CHARS = 5000
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+PAGE_SIZE = 100  # annotations on one AnnotationPage of /api/annotations
 RECORD_PATHS = {"actor": "actors", "relation": "relations", "event": "events", "source": "sources"}
 _PATH_KINDS = {path: kind for kind, path in RECORD_PATHS.items()}
 _RECORD_MODELS: dict[str, type[Actor] | type[Relation] | type[Event] | type[Source]] = {
@@ -118,7 +119,10 @@ def _record_from_url(value: str, where: str) -> tuple[str, str]:
     kind, sep, ident = value.partition(":")
     if sep and kind in TARGET_KINDS and ident and "/" not in ident:
         return kind, ident
-    parts = [p for p in urlsplit(value).path.split("/") if p]
+    try:
+        parts = [p for p in urlsplit(value).path.split("/") if p]
+    except ValueError:  # urlsplit refuses some URLs, e.g. an unclosed IPv6 host ("http://[::1/actors/iraq")
+        parts = []
     if len(parts) == 2 and parts[0] in _PATH_KINDS:
         return _PATH_KINDS[parts[0]], unquote(parts[1])
     raise Invalid(f"'{where}' must name an actor, relation, event or source (e.g. /actors/iraq), not {value!r}", where)
@@ -135,7 +139,14 @@ def _text(value: Any, where: str, limit: int = MAX_QUOTE_CHARS) -> str:
         raise Invalid(f"'{where}' must be a string", where)
     if len(value) > limit:
         raise Invalid(f"'{where}' is longer than {limit} characters", where)
+    _no_nul(value, where)
     return value
+
+
+def _no_nul(value: str, where: str) -> None:
+    # PostgreSQL cannot store a NUL, so a note from SQLite holding one would not restore there.
+    if "\x00" in value:
+        raise Invalid(f"'{where}' contains a NUL character", where)
 
 
 def parse_target(value: Any) -> Target:
@@ -191,6 +202,7 @@ def _tags(value: Any) -> list[str]:
     if len(tags) > MAX_TAGS:
         raise Invalid(f"at most {MAX_TAGS} tags, not {len(tags)}", "tags")
     for tag in tags:
+        _no_nul(tag, "tags")
         if "," in tag:
             raise Invalid(f"tag {tag[:20]!r} contains a comma; give each tag on its own", "tags")
         if len(tag) > MAX_TAG_CHARS:
@@ -230,6 +242,7 @@ def parse_draft(data: Any, *, require_target: bool = True) -> Draft:
         raise Invalid("the note is empty: write some text", "body")
     if len(text.encode()) > MAX_BODY_BYTES:
         raise Invalid(f"the note is {len(text.encode()):,} bytes; at most {MAX_BODY_BYTES:,} are allowed", "body")
+    _no_nul(text, "body")
     visibility = data.get("visibility")
     if visibility is not None and visibility not in VISIBILITIES:
         raise Invalid(f"'visibility' must be one of {', '.join(VISIBILITIES)}", "visibility")
@@ -557,9 +570,11 @@ def to_jsonld(note: Annotation, base: str, anchor: Anchor | None = None, *, cont
             "selector": [
                 {"type": "TextQuoteSelector", "exact": note.exact,
                  "prefix": note.prefix or "", "suffix": note.suffix or ""},
-                {"type": "TextPositionSelector", "start": note.start, "end": note.end},
             ],
         }
+        # An imported note may have its quote only: a position selector needs both numbers.
+        if note.start is not None and note.end is not None:
+            target["selector"].append({"type": "TextPositionSelector", "start": note.start, "end": note.end})
     else:
         target = target_url(base, note.target_kind, note.target_id)
     data: dict[str, Any] = {
@@ -586,8 +601,76 @@ def to_jsonld(note: Annotation, base: str, anchor: Anchor | None = None, *, cont
 
 # --- Export and import ----------------------------------------------------------
 
+def page_url(collection_id: str, number: int) -> str:
+    """The URL of page ``number`` (from 0) of a paged collection: its URL with ``page=N``."""
+    return f"{collection_id}{'&' if '?' in collection_id else '?'}page={number}"
+
+
+def collection(collection_id: str, label: str, total: int, items: list[dict[str, Any]], *, page: int = 0,
+               page_size: int | None = None) -> dict[str, Any]:
+    """Annotations as a W3C AnnotationCollection (Web Annotation model §5), one page at a time.
+
+    Page 0 comes embedded as the collection's ``first`` (what the collection's URL answers); any other
+    page comes on its own, ``partOf`` the collection (what ``page_url`` answers). Each page links its
+    ``next`` and ``prev``. ``items`` are the page's annotations, without their own ``@context``.
+    Without ``page_size`` every item is on the one page, whose id is a fragment of the document
+    (a file such as the export, which holds the whole collection).
+    """
+    if page_size is None:
+        last, page_id = 0, f"{collection_id}#page-0"
+        last_id = page_id
+    else:
+        last, page_id = max(0, (total - 1) // page_size), page_url(collection_id, page)
+        last_id = page_url(collection_id, last)
+    body: dict[str, Any] = {"id": page_id, "type": "AnnotationPage", "partOf": collection_id,
+                            "startIndex": page * (page_size or 0), "items": items}
+    if page > 0:
+        body["prev"] = page_url(collection_id, page - 1)
+    if page < last:
+        body["next"] = page_url(collection_id, page + 1)
+    head = {"id": collection_id, "type": "AnnotationCollection", "label": label, "total": total}
+    if page == 0:
+        return {"@context": CONTEXT, **head, "first": body, "last": last_id}
+    return {"@context": CONTEXT, **body, "partOf": head}
+
+
+def collection_items(data: Any) -> tuple[str, list[Any]]:
+    """Where a collection's annotations are, and the list: its embedded ``first`` page's ``items``
+    (as ``export`` writes them), or ``items`` (files written before the collection had pages)."""
+    if isinstance(data, Mapping) and isinstance(data.get("first"), Mapping):
+        first = data["first"]
+        if first.get("next"):
+            raise Invalid("the collection has more pages than its first: import a whole export "
+                          "(/export/annotations.jsonld), which holds every note on one page", "first.next")
+        if isinstance(first.get("items"), list):
+            return "first.items", first["items"]
+    if isinstance(data, Mapping) and isinstance(data.get("items"), list):
+        return "items", data["items"]
+    raise Invalid("expected an AnnotationCollection with its notes in 'first.items' "
+                  "(as /export/annotations.jsonld writes)")
+
+
+def parse_page(value: str | None) -> int:
+    if value is None or value == "":
+        return 0
+    if not value.isdigit():
+        raise Invalid(f"'page' must be a whole number ≥ 0, not {value!r}", "page")
+    return int(value)
+
+
+def listing(session: Session, collection_id: str, base: str, found: list[Annotation], page: int = 0) -> dict[str, Any]:
+    """Found notes, with their anchors, as page ``page`` of the collection ``collection_id`` (``PAGE_SIZE`` a page)."""
+    if page > max(0, (len(found) - 1) // PAGE_SIZE):
+        raise NotFound("annotation page", str(page))
+    shown = found[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+    where = anchors(session, shown)
+    items = [to_jsonld(note, base, where[note.id], context_=False) for note in shown]
+    return collection(collection_id, "Alliance Explorer annotations", len(found), items, page=page, page_size=PAGE_SIZE)
+
+
 def export(session: Session, base: str, caller: Caller | None = None) -> dict[str, Any]:
-    """Every note (for ``caller``: those it may see) with its history, as an AnnotationCollection.
+    """Every note (for ``caller``: those it may see) with its history, as an AnnotationCollection
+    whose one page holds them all.
 
     Without a caller (the CLI) private and deleted notes are included, so a backup loses nothing.
     """
@@ -599,7 +682,8 @@ def export(session: Session, base: str, caller: Caller | None = None) -> dict[st
         item = to_jsonld(note, base, context_=False)
         item["revisions"] = revision_data(note.revisions)
         items.append(item)
-    return {"@context": CONTEXT, "type": "AnnotationCollection", "total": len(items), "items": items}
+    return collection(f"{base}/export/annotations.jsonld", "Alliance Explorer annotations, with their history",
+                      len(items), items)
 
 
 @dataclass
@@ -609,14 +693,24 @@ class ImportReport:
     kept: list[str] = field(default_factory=list)  # ids already here with other content: not overwritten
 
 
-def import_collection(session: Session, data: Any) -> ImportReport:
-    """Add the notes of an exported collection; a note already here is never overwritten (reported instead)."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("items"), list):
-        raise Invalid("expected an AnnotationCollection with 'items' (as /export/annotations.jsonld writes)")
+# Who imported, when a caller does not say (only service-level callers: the API and the CLI always do).
+UNKNOWN_IMPORTER = "unknown importer"
+
+
+def import_collection(session: Session, data: Any, *, imported_by: str = UNKNOWN_IMPORTER) -> ImportReport:
+    """Add the notes of an exported collection; a note already here is never overwritten (reported instead).
+
+    A note keeps the creator and history the file gives it, and gains an ``import`` revision by
+    ``imported_by``: its history always says who brought it in, and when.
+    """
+    if not imported_by or len(imported_by) > 64:
+        raise Invalid("the importer's name must be 1 to 64 characters", "imported_by")
+    key, found = collection_items(data)
+    now = utcnow()
     users = {u.name: u.id for u in session.scalars(select(User))}
     report = ImportReport()
-    for index, item in enumerate(data["items"]):
-        where = f"items[{index}]"
+    for index, item in enumerate(found):
+        where = f"{key}[{index}]"
         try:
             draft = parse_draft(item)
         except AnnotationError as error:
@@ -662,6 +756,8 @@ def import_collection(session: Session, data: Any) -> ImportReport:
                 at=_parse_time(revision.get("at"), f"{r_where}.at"),
                 snapshot=json.dumps(revision.get("snapshot"), ensure_ascii=False, sort_keys=True),
             ))
+        note.revisions.append(AnnotationRevision(version=version, action="import", editor_name=imported_by, at=now,
+                                                 snapshot=_snapshot(note)))
         session.add(note)
         session.flush()
         # The ORM numbers versions from 1 on INSERT; keep the file's version (a Core UPDATE is not versioned).

@@ -94,6 +94,9 @@ def gexf_bytes(G: nx.MultiDiGraph) -> bytes:
             attributes["viz"] = {"color": dict(zip("rgb", rgb, strict=True))}
     writer = GEXFWriter(version="1.2draft")
     writer.add_graph(safe)
+    # networkx writes the graph's name on <graph>, which the GEXF 1.2draft schema does not allow;
+    # the name is in <meta><description> instead.
+    writer.graph_element.attrib.pop("name", None)
     # Set even when no relation is dated, so Gephi never reads dates as numbers.
     writer.graph_element.set("timeformat", "date")
     meta = writer.xml.find("meta")

@@ -66,16 +66,16 @@ def _reply(note_json: dict[str, Any], status: int = 200, **headers: str):  # typ
 
 @bp.get("/api/annotations")
 def api_list():  # type: ignore[no-untyped-def]
+    """A W3C AnnotationCollection: its first page embedded, ``?page=N`` for the others."""
     session = get_session()
+    query = {k: request.args[k] for k in ("target", "tag", "source") if request.args.get(k)}
     try:
-        found = notes.search(session, caller(), target=request.args.get("target") or None,
-                             tag=request.args.get("tag") or None, source=request.args.get("source") or None)
+        found = notes.search(session, caller(), **query)
+        page = notes.parse_page(request.args.get("page"))
     except AnnotationError as error:
         raise _api_error(error) from None
-    where = notes.anchors(session, found)
-    items = [notes.to_jsonld(n, base_url(), where[n.id], context_=False) for n in found]
-    response = json_response({"@context": notes.CONTEXT, "type": "AnnotationCollection", "total": len(items),
-                              "items": items})
+    collection_id = url_for("annotations.api_list", _external=True, **query)
+    response = json_response(notes.listing(session, collection_id, base_url(), found, page))
     response.headers["Content-Type"] = JSONLD
     return response
 
@@ -153,7 +153,7 @@ def api_import():  # type: ignore[no-untyped-def]
     if current_user.role != "admin":
         raise APIError(403, "forbidden", "only an admin can import notes")
     data = _json_body()
-    report = write(lambda session: notes.import_collection(session, data))
+    report = write(lambda session: notes.import_collection(session, data, imported_by=current_user.name))
     return json_response({"created": report.created, "unchanged": report.unchanged, "kept": report.kept})
 
 
