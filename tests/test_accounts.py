@@ -9,15 +9,16 @@ import uuid
 
 import pytest
 from sqlalchemy import func, inspect, select, text
+from werkzeug.security import generate_password_hash
 
 from webapp import create_app, migrate
 from webapp.auth import role_required, safe_next
 from webapp.config import load_settings
 from webapp.db import Database
-from webapp.models import ApiToken, LoginAttempt, User
+from webapp.models import ApiToken, LoginAttempt, LoginSession, User
 from webapp.services import accounts
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, AuthActions
 
 HTMX = {"HX-Request": "true"}
 
@@ -29,6 +30,25 @@ def user_count(app) -> int:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def browser(app, address: str = "127.0.0.1"):  # type: ignore[no-untyped-def]
+    """Another browser (its own cookies), at ``address``, and the login helper that drives it."""
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = address
+    return other, AuthActions(other)
+
+
+def session_token(app, client) -> str | None:  # type: ignore[no-untyped-def]
+    """The login session's token a browser's (signed) cookie carries, as the server reads it."""
+    cookie = client.get_cookie("session")
+    if cookie is None:
+        return None
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value).get("_user_id")
+
+
+def me(client) -> int:  # type: ignore[no-untyped-def]
+    return client.get("/api/me").status_code
 
 
 # --- the users CLI -------------------------------------------------------------------------------
@@ -177,7 +197,7 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(client, auth, make_
 
 def test_repeated_failures_are_rate_limited_with_retry_after(app, client, auth, make_user):
     make_user("jun")
-    for _ in range(accounts.MAX_FAILURES_PER_NAME):
+    for _ in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS):
         assert auth.login("jun", "not the password").status_code == 200
     response = auth.login("jun", PASSWORD)  # even the right password waits
     assert response.status_code == 429
@@ -196,11 +216,11 @@ def test_too_many_failures_from_one_address_lock_every_name(client, auth, make_u
 
 def test_a_successful_login_clears_the_names_failures(client, auth, make_user):
     make_user("lena")
-    for _ in range(accounts.MAX_FAILURES_PER_NAME - 1):
+    for _ in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS - 1):
         auth.login("lena", "not the password")
     assert auth.login("lena", PASSWORD).status_code == 303
     auth.logout()
-    for _ in range(accounts.MAX_FAILURES_PER_NAME - 1):
+    for _ in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS - 1):
         assert auth.login("lena", "not the password").status_code == 200
     assert auth.login("lena", PASSWORD).status_code == 303
 
@@ -208,14 +228,57 @@ def test_a_successful_login_clears_the_names_failures(client, auth, make_user):
 def test_the_rate_limit_window_slides(app):
     start = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
     with app.extensions["database"].transaction() as session:
-        for minute in range(accounts.MAX_FAILURES_PER_NAME):
+        for minute in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS):
             accounts.record_login_attempt(session, "mo", "10.0.0.1", now=start + dt.timedelta(minutes=minute))
         with pytest.raises(accounts.LoginThrottled) as throttled:
-            accounts.record_login_attempt(session, "mo", "10.0.0.2", now=start + dt.timedelta(minutes=10))
+            accounts.record_login_attempt(session, "mo", "10.0.0.1", now=start + dt.timedelta(minutes=10))
         assert throttled.value.retry_after == 5 * 60  # when the first attempt leaves the window
         # Just after that, one slot is free again; older attempts have been cleaned away.
-        accounts.record_login_attempt(session, "mo", "10.0.0.2", now=start + dt.timedelta(minutes=15, seconds=1))
+        accounts.record_login_attempt(session, "mo", "10.0.0.1", now=start + dt.timedelta(minutes=15, seconds=1))
         assert session.scalar(select(func.count()).select_from(LoginAttempt).where(LoginAttempt.name == "mo")) == 5
+
+
+def test_failures_from_another_address_do_not_lock_the_owner_out(app, make_user):
+    make_user("rhea")
+    stranger, stranger_auth = browser(app, "203.0.113.9")
+    owner, owner_auth = browser(app, "198.51.100.7")
+    for _ in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS):
+        assert stranger_auth.login("rhea", "not the password").status_code == 200
+    assert stranger_auth.login("rhea", PASSWORD).status_code == 429  # that address must wait, even with it right
+
+    assert owner_auth.login("rhea", "a typo in it").status_code == 200  # the owner's own tries are all there
+    assert owner_auth.login("rhea").status_code == 303
+    assert owner.get("/api/me").json["name"] == "rhea"
+    # The owner's login cleared the owner's failures only: the stranger still waits.
+    assert stranger_auth.login("rhea", PASSWORD).status_code == 429
+
+
+def test_a_name_guessed_at_from_many_addresses_slows_down_but_never_locks(app, make_user):
+    make_user("sid")
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    with app.extensions["database"].transaction() as session:
+        for n in range(accounts.NAME_UNDER_ATTACK):
+            accounts.record_login_attempt(session, "sid", f"10.1.{n // 200}.{n % 200}", now=start)
+    # Any address now gets fewer tries on the name, but every address still gets some.
+    guesser, guesser_auth = browser(app, "192.0.2.50")
+    for _ in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS_UNDER_ATTACK):
+        assert guesser_auth.login("sid", "not the password").status_code == 200
+    assert guesser_auth.login("sid", "not the password").status_code == 429
+    owner, owner_auth = browser(app, "192.0.2.99")
+    assert owner_auth.login("sid").status_code == 303
+    assert owner.get("/api/me").json["name"] == "sid"
+
+
+def test_an_ipv6_client_counts_as_its_slash_64(app):
+    now = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
+    with app.extensions["database"].transaction() as session:
+        for n in range(accounts.MAX_FAILURES_PER_NAME_AND_ADDRESS):
+            accounts.record_login_attempt(session, "tao", f"2001:db8::{n + 1:x}", now=now)
+        with pytest.raises(accounts.LoginThrottled):
+            accounts.record_login_attempt(session, "tao", "2001:db8::ffff:1234", now=now)
+        accounts.record_login_attempt(session, "tao", "2001:db8:0:1::1", now=now)  # the next /64: someone else
+    assert accounts.address_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert accounts.address_key("unknown") == "unknown"
 
 
 def test_cookies_are_httponly_and_samesite_lax(client, auth, make_user):
@@ -268,6 +331,98 @@ def test_a_session_moved_to_another_browser_is_dropped(client, auth, make_user):
     assert client.get("/api/me").status_code == 200
     assert client.get("/api/me", headers={"User-Agent": "curl/8.0"}).status_code == 401  # strong protection
     assert client.get("/api/me").status_code == 401
+
+
+def test_logging_out_ends_that_browsers_session_only(app, client, auth, make_user):
+    make_user("pablo")
+    laptop, laptop_auth = browser(app)
+    auth.login("pablo")
+    laptop_auth.login("pablo")
+    copied = client.get_cookie("session").value
+    assert me(client) == me(laptop) == 200
+
+    auth.logout()
+    assert me(client) == 401
+    client.set_cookie("session", copied)  # a copy of the logged-out cookie: its session has ended
+    assert me(client) == 401
+    assert laptop.get("/api/me").json == {"name": "pablo", "role": "editor", "authenticated_by": "session"}
+
+
+def test_every_login_gets_a_new_session_that_nothing_from_before_carries_into(app, client, auth, make_user):
+    make_user("petra")
+    make_user("pere")
+    auth.refresh_csrf()
+    before = client.get_cookie("session").value
+    assert session_token(app, client) is None  # an anonymous visitor's cookie names no session
+
+    auth.login("petra")
+    first_cookie, first = client.get_cookie("session").value, session_token(app, client)
+    auth.login("petra")  # again, in the same browser: a new session replaces the old one
+    second = session_token(app, client)
+    assert first and second and first != second and before != first_cookie
+    assert me(client) == 200
+    for stale in (before, first_cookie):
+        client.set_cookie("session", stale)
+        assert me(client) == 401, stale
+
+    # Logging in as someone else in the same browser does not keep the first login going either.
+    auth.login("petra")
+    petra_cookie = client.get_cookie("session").value
+    auth.login("pere")
+    assert client.get("/api/me").json["name"] == "pere"
+    client.set_cookie("session", petra_cookie)
+    assert me(client) == 401
+
+    # The database keeps only a digest of each session's token.
+    with app.extensions["database"].session() as session:
+        stored = " ".join(str(value) for row in session.execute(text("SELECT * FROM login_sessions")) for value in row)
+        assert second not in stored and hashlib.sha256(second.encode()).hexdigest() in stored
+
+
+def test_a_new_password_ends_the_users_other_sessions(app, client, auth, runner, make_user):
+    make_user("paula")
+    phone, phone_auth = browser(app)
+    laptop, laptop_auth = browser(app)
+    for login in (auth, phone_auth, laptop_auth):
+        assert login.login("paula").status_code == 303
+
+    # Changed in the app: the session it was changed in goes on, the others end.
+    with app.extensions["database"].transaction() as session:
+        here = accounts.find_session(session, session_token(app, client))
+        accounts.set_password(session, "paula", "a brand new password", keep_session=here.id)
+    assert me(client) == 200 and me(phone) == 401 and me(laptop) == 401
+
+    # Changed on the command line: every session ends.
+    assert phone_auth.login("paula", "a brand new password").status_code == 303
+    changed = runner.invoke(args=["users", "set-password", "paula", "--password-stdin"],
+                            input="yet another new password\n")
+    assert changed.exit_code == 0, changed.output
+    assert me(client) == 401 and me(phone) == 401
+
+
+def test_a_role_change_applies_at_once_and_keeps_the_session(client, auth, runner, make_user):
+    make_user("pilar", "viewer")
+    auth.login("pilar")
+    assert runner.invoke(args=["users", "set-role", "pilar", "admin"]).exit_code == 0
+    assert client.get("/api/me").json == {"name": "pilar", "role": "admin", "authenticated_by": "session"}
+    assert runner.invoke(args=["users", "set-role", "pilar", "viewer"]).exit_code == 0
+    assert client.get("/api/me").json["role"] == "viewer"
+
+
+def test_a_session_left_unused_too_long_has_ended_and_use_is_noted(app, client, auth, make_user):
+    make_user("pino")
+    auth.login("pino")
+    connection = app.extensions["test_connection"]
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    connection.execute(LoginSession.__table__.update().values(last_seen=an_hour_ago))
+    assert me(client) == 200
+    with app.extensions["database"].session() as session:
+        row = session.scalars(select(LoginSession)).one()
+        assert accounts.as_utc(row.last_seen) > an_hour_ago + dt.timedelta(minutes=59)  # noted on use
+        assert row.user_agent and row.address == "127.0.0.1"
+    too_long = dt.datetime.now(dt.UTC) - accounts.SESSION_IDLE_LIMIT - dt.timedelta(minutes=1)
+    connection.execute(LoginSession.__table__.update().values(last_seen=too_long))
+    assert me(client) == 401
 
 
 def test_logout_returns_to_the_page_and_needs_post(client, auth, make_user):
@@ -463,9 +618,10 @@ def test_accounts_migration_upgrades_and_downgrades(database_url, tmp_path):
             accounts.create_user(session, "migrated", PASSWORD, "admin")
         migrate.downgrade(database, "0001")
         tables = set(inspect(database.engine).get_table_names())
-        assert not tables & {"users", "api_tokens", "login_attempts"} and "actors" in tables
+        assert not tables & {"users", "api_tokens", "login_attempts", "login_sessions"} and "actors" in tables
         migrate.upgrade(database)
-        assert {"users", "api_tokens", "login_attempts"} <= set(inspect(database.engine).get_table_names())
+        assert {"users", "api_tokens", "login_attempts", "login_sessions"} <= set(
+            inspect(database.engine).get_table_names())
         migrate.downgrade(database, "base")
     finally:
         database.dispose()
@@ -474,3 +630,30 @@ def test_accounts_migration_upgrades_and_downgrades(database_url, tmp_path):
             with owner.engine.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             owner.dispose()
+
+
+def test_the_sessions_migration_keeps_every_account_and_logs_everyone_out(scratch_database):
+    database = scratch_database("sessions_migration")
+    migrate.upgrade(database, "0008")
+    with database.engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (name, password_hash, role, session_token, created) "
+                                "VALUES ('uri', :hash, 'editor', 'old-token', CURRENT_TIMESTAMP)"),
+                           {"hash": generate_password_hash(PASSWORD)})
+    migrate.upgrade(database)
+    app = create_app({"DATABASE_URL": database.url, "AUTO_SETUP": False, "TESTING": True})
+    client = app.test_client()
+    # A cookie from before ("<id>:<token>") names no session now: its holder logs in again.
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = "1:old-token"
+    assert me(client) == 401
+    assert AuthActions(client).login("uri").status_code == 303 and me(client) == 200
+
+    # Going down loses the sessions, and says so; every user gets a new session token.
+    assert [str(loss) for loss in migrate.downgrade_losses(database, "0008")] == ["login_sessions: 1 row"]
+    refused = app.test_cli_runner().invoke(args=["db", "downgrade", "0008"])
+    assert refused.exit_code == 1 and "login_sessions: 1 row" in refused.output
+    app.extensions["database"].dispose()
+    migrate.downgrade(database, "0008")
+    with database.engine.connect() as connection:
+        [(name, token)] = connection.execute(text("SELECT name, session_token FROM users")).all()
+    assert name == "uri" and token and token != "old-token"

@@ -1,7 +1,9 @@
 """Who is asking: session logins (Flask-Login), API tokens, and CSRF on every state change.
 
 A request is authenticated either by its session cookie or, when it sends
-``Authorization: Bearer <token>``, by that token alone. Cookie-borne requests
+``Authorization: Bearer <token>``, by that token alone. The cookie carries the
+token of a server-side login session (accounts.start_session), made at login and
+ended at logout, so a copied cookie is only as good as that one session. Cookie-borne requests
 that change state need a CSRF token (form field ``csrf_token`` or header
 ``X-CSRFToken``); token requests do not, since a browser never adds that header
 on its own.
@@ -23,7 +25,6 @@ from werkzeug.wrappers import Response
 
 from . import faults, get_database, get_session
 from .errors import APIError
-from .inputs import whole_number
 from .models import User
 from .services import accounts
 
@@ -52,16 +53,18 @@ View = TypeVar("View", bound=Callable[..., Any])
 class SignedInUser(UserMixin):
     """The user behind the current request, as views and templates see it (``current_user``)."""
 
-    def __init__(self, user: User, *, by_token: bool = False) -> None:
+    def __init__(self, user: User, *, by_token: bool = False, session_id: int | None = None,
+                 session_token: str | None = None) -> None:
         self.id: int = user.id
         self.name: str = user.name
         self.role: str = user.role
         self.by_token = by_token
-        self._session_token = user.session_token
+        self.session_id = session_id  # the login session behind a cookie request; None for a token
+        self._session_token = session_token
 
     def get_id(self) -> str:
-        # Flask-Login's "alternative id": a new session token invalidates every cookie holding the old one.
-        return f"{self.id}:{self._session_token}"
+        # Flask-Login's "alternative id", the one thing the cookie holds: the login session's token.
+        return self._session_token or ""
 
     def has_role(self, minimum: str) -> bool:
         return accounts.has_role(self.role, minimum)
@@ -84,18 +87,21 @@ def bearer_token() -> str | None:
 
 
 @login_manager.user_loader
-def _load_from_session(user_id: str) -> SignedInUser | None:
+def _load_from_session(session_token: str) -> SignedInUser | None:
     if bearer_token() is not None:
         return None  # a token request is the token's user or no one, whatever cookies it carries
-    ident, _, session_token = user_id.partition(":")
-    if whole_number(ident) is None or not session_token:
-        return None
+    # Read first, as for tokens: last_seen is written at most once a minute, in a transaction of its own.
     try:
-        user = accounts.user_for_session(get_session(), int(ident), session_token)
+        row = accounts.find_session(get_session(), session_token)
+        if row is None:
+            return None
+        user = SignedInUser(row.user, session_id=row.id, session_token=session_token)
     except SQLAlchemyError as error:
         _lookup_failed(error, "the session's user")
         return None
-    return SignedInUser(user) if user else None
+    if accounts.session_due_for_touch(row):
+        _touch_session(row.id)
+    return user
 
 
 @login_manager.request_loader
@@ -151,6 +157,17 @@ def _touch_token(token: str) -> None:
         if faults.classify(error) is None:
             raise
         current_app.logger.warning("could not note the API token's use: %s", error)
+
+
+def _touch_session(session_id: int) -> None:
+    """Note when the login session was used; a database that can be read but not written still serves the request."""
+    try:
+        with get_database().transaction() as session:
+            accounts.touch_session(session, session_id)
+    except SQLAlchemyError as error:
+        if faults.classify(error) is None:
+            raise
+        current_app.logger.warning("could not note the login session's use: %s", error)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import sys
 from collections import Counter
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from . import get_database, migrate
 from .datasets import importer
 from .datasets.exporter import UnknownDataset, export_dataset
-from .datasets.loader import DatasetInvalid, LoadRefused, load_directory
+from .datasets.loader import DatasetInvalid, LoadBusy, LoadRefused, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
 from .services import accounts, articles
@@ -117,6 +118,8 @@ def load_command(directory: Path, overwrite_app_edits: bool, allow_removals: boo
     except DatasetInvalid as error:
         _print_problems(error.problems)
         raise click.ClickException(f"{len(error.problems)} problem(s): nothing was loaded") from None
+    except LoadBusy as busy:
+        raise click.ClickException(f"{busy}: nothing was loaded; try again when it has finished") from None
     except LoadRefused as refused:
         for headline in refused.headlines():
             click.echo(headline, err=True)
@@ -171,22 +174,42 @@ def export_command(directory: Path, dataset_id: str | None, base_url: str) -> No
     click.echo(f"{target}: {collection['total']} annotations")
 
 
+def _importer(by: str | None) -> str:
+    """Who an import is recorded as: the admin named by ``--by``, else ``cli:`` and the system user
+    (account names have no colon, so it passes for no account)."""
+    if by is None:
+        try:
+            who = getpass.getuser()
+        except (OSError, KeyError):
+            who = "unknown"
+        return f"cli:{who}"[:64]
+    with _account_errors(), get_database().session() as session:
+        user = accounts.get_user(session, by)
+        if user.role != "admin":
+            raise click.ClickException(f"{user.name} is {user.role}: only an admin imports notes")
+        return user.name
+
+
 @click.command("import-annotations")
 @with_appcontext
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def import_annotations_command(file: Path) -> None:
+@click.option("--by", "by", metavar="ADMIN", default=None,
+              help="The admin importing, recorded in each note's history (default: cli:<system user>).")
+def import_annotations_command(file: Path, by: str | None) -> None:
     """Add the annotations of an export (annotations.jsonld); notes already here are never overwritten."""
     _require_schema()
+    imported_by = _importer(by)
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file}: not valid JSON ({error})") from None
     try:
         with get_database().transaction() as session:
-            report = notes_service.import_collection(session, data)
+            report = notes_service.import_collection(session, data, imported_by=imported_by)
     except notes_service.AnnotationError as error:
         raise click.ClickException(f"{file}: {error.message} — nothing was imported") from None
-    click.echo(f"{file}: {report.created} added, {report.unchanged} already here")
+    click.echo(f"{file}: {report.created} added (recorded as imported by {imported_by}), "
+               f"{report.unchanged} already here")
     for note_id in report.kept:
         click.echo(f"kept the existing note {note_id}: the file's different version was not imported", err=True)
 

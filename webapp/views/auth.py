@@ -38,9 +38,10 @@ def login():  # type: ignore[no-untyped-def]
         return _login_page(form, next_url)
 
     name, password = form.name.data.strip(), form.password.data
+    address = request.remote_addr or "unknown"  # the client's, behind WEBAPP_TRUSTED_PROXIES proxies
     try:
         with get_database().transaction() as db:
-            accounts.record_login_attempt(db, name, request.remote_addr or "unknown")
+            accounts.record_login_attempt(db, name, address)
     except accounts.LoginThrottled as throttled:
         response = _login_page(form, next_url, 429, throttled.message)
         response.headers["Retry-After"] = str(throttled.retry_after)
@@ -50,19 +51,22 @@ def login():  # type: ignore[no-untyped-def]
     except accounts.AccountError as error:
         return _login_page(form, next_url, error=error.message)
     with get_database().transaction() as db:
-        accounts.clear_login_failures(db, name)
+        accounts.clear_login_failures(db, name, address)
+        if current_user.is_authenticated and current_user.session_id is not None:
+            accounts.end_session(db, current_user.session_id)  # the login this browser had is replaced
+        started = accounts.start_session(db, user.id, user_agent=request.user_agent.string, address=address)
 
     # A fresh session: nothing from before the login (CSRF token included) carries over.
     session.clear()
-    login_user(SignedInUser(user))
+    login_user(SignedInUser(user, session_id=started.id, session_token=started.token))
     return redirect(next_url or url_for("explorer.index"), 303)
 
 
 @bp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.session_id is not None:
         with get_database().transaction() as db:
-            accounts.end_sessions(db, current_user.id)
+            accounts.end_session(db, current_user.session_id)  # this browser's only: the others go on
     logout_user()
     session.clear()
     return redirect(safe_next(request.form.get("next")) or url_for("explorer.index"), 303)
