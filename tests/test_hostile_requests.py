@@ -6,6 +6,8 @@ import pytest
 
 from webapp.inputs import whole_number
 
+from .api.test_annotations import editor  # noqa: F401 (a fixture)
+
 
 @pytest.mark.parametrize("url, parameter", [
     ("/api/graph?focus=iraq&depth=%C2%B2", "depth"),   # '²' passes str.isdigit(), then int() fails
@@ -39,3 +41,24 @@ def test_a_path_that_is_not_utf8_is_a_400(client):
                                            (" 1", None), ("1" * 10, None), ("", None), (None, None)])
 def test_whole_numbers_are_ascii_digits_only(raw, expected):
     assert whole_number(raw) == expected
+
+
+@pytest.mark.parametrize("url", ["/api/actors/%00", "/api/graph?source=a%00b", "/actors/a%00b", "/?q=%00",
+                                 "/api/annotations?tag=%00", "/api/relations/%00/history"])
+def test_a_nul_in_a_url_is_a_400_on_either_database(client, url):
+    response = client.get(url)
+    assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)
+
+
+def test_a_target_that_is_not_a_url_is_a_400(client):
+    response = client.get("/api/annotations?target=http://[::1/actors/iraq")
+    assert response.status_code == 400 and response.get_json()["error"]["details"]["field"] == "target"
+
+
+@pytest.mark.parametrize("field", ["text", "tags"])
+def test_a_nul_in_a_note_is_refused_with_a_400(client, editor, field):  # noqa: F811
+    note = {"text": "Iraq\x00 between", "target": "/actors/iraq"} if field == "text" else {
+        "text": "Iraq between", "tags": ["a\x00b"], "target": "/actors/iraq"}
+    response = client.post("/api/annotations", json=note, headers=editor)
+    assert response.status_code == 400, response.get_json()
+    assert "NUL" in response.get_json()["error"]["message"]

@@ -41,4 +41,6 @@ def test_a_source_added_later_is_found_at_once(client, runner, tmp_path):
 @pytest.mark.parametrize("query", ["x" * 201, "a\x00b", "!!! ???"])
 def test_bad_queries_are_refused_with_a_reason(client, query):
     response = client.get("/search", query_string={"q": query})
-    assert response.status_code == 400 and "search" in response.get_data(as_text=True).lower()
+    text = response.get_data(as_text=True)
+    # A NUL is refused before the search sees it, for every URL alike.
+    assert response.status_code == 400 and ("search" in text.lower() or "NUL character" in text)

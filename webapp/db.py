@@ -92,8 +92,12 @@ def _open_sqlite(dbapi: Any, record: Any, cargs: list[Any], cparams: dict[str, A
     path = cargs[0] if cargs else cparams.get("database")
     if not isinstance(path, str) or path in ("", ":memory:") or cparams.get("uri"):
         return connection
-    if not _writable(Path(path)):
-        record.info["read_only"] = True
+    if _writable(Path(path)):
+        # Never read immutable a file that can be written: another connection may be writing it, and
+        # an immutable reader would not see its changes (nor notice a transient SQLITE_READONLY_* error
+        # under load was not the file's permissions).
+        return connection
+    record.info["read_only"] = True
     try:
         connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
         return connection

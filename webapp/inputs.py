@@ -21,20 +21,28 @@ def whole_number(raw: object, low: int = 0, high: int = 999_999_999) -> int | No
 
 
 class RefuseUndecodable:
-    """WSGI middleware: a URL whose path or query string is not UTF-8 gets a plain 400 before the app sees
-    it (werkzeug would raise while parsing ``request.args``, and again while rendering the error page)."""
+    """WSGI middleware: a URL whose path or query string is not UTF-8, or holds a NUL, gets a plain 400
+    before the app sees it (werkzeug would raise while parsing ``request.args``, and again while rendering
+    the error page; PostgreSQL refuses a NUL in any string, and SQLite would store it)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         for key, what in (("PATH_INFO", "path"), ("QUERY_STRING", "query string")):
+            raw = environ.get(key, "")
+            problem = None
             try:
                 # PEP 3333: the server hands these over as bytes decoded as latin-1.
-                environ.get(key, "").encode("latin-1").decode("utf-8")
+                raw.encode("latin-1").decode("utf-8")
             except UnicodeError:
+                problem = f"The URL's {what} is not valid UTF-8: percent-encode its characters."
+            if problem is None and ("\x00" in raw or "%00" in raw):
+                # No id, date or text of this app holds a NUL (PostgreSQL cannot store one).
+                problem = f"The URL's {what} holds a NUL character (%00), which no id or parameter may contain."
+            if problem is not None:
                 json = environ.get("PATH_INFO", "").startswith("/api/")
-                message = f"The URL's {what} is not valid UTF-8: percent-encode its characters."
+                message = problem
                 body = (f'{{"error": {{"code": "bad_url", "message": "{message}", "details": {{}}}}}}' if json
                         else message).encode()
                 start_response("400 Bad Request", [

@@ -198,6 +198,7 @@ def test_an_impossible_date_in_the_date_box_gets_one_clear_message(page):
         page.keyboard.press("Enter")
     expect(page.locator("#panel .error-note")).to_have_text("'at': '2015-13' has no month 13")
     expect(page.locator("#panel .error-note")).to_have_count(1)
+    expect(page.get_by_test_id("toast")).to_contain_text("no month 13")  # the panel's refusal has arrived too
     page.wait_for_load_state("networkidle")  # every refused request has answered…
     page.problems.console_errors.clear()  # …and Chromium and htmx log each 400 as a console error
 

@@ -7,15 +7,18 @@ tied to a file and line. A dataset with any problem must not be loaded.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from ..text import match as textmatch
 from ..dates import DateError, PartialDate
 from ..models import ACTOR_KINDS, CONFIDENCES, VOICES
-from . import yamlio
+from . import fields, yamlio
+from .files import FileRefused, read_text
 from .vocabulary import BUILTIN_RELATION_TYPES
 
 ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,98}[a-z0-9])?$")
@@ -262,6 +265,7 @@ def _empty_sequence(line: int) -> yamlio.Sequence:
 class _Reader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self.root = directory.resolve()  # links may point anywhere inside it, and nowhere else
         self.problems: list[Problem] = []
 
     def problem(self, file: str, line: int, message: str, key: str | None = None) -> None:
@@ -273,19 +277,25 @@ class _Reader:
     def load_yaml(self, name: str, *, required: bool = True) -> Any:
         file = self.path(name)
         path = self.directory / name
-        if not path.is_file():
+        if not os.path.lexists(path):
             if required:
                 self.problem(file, 1, f"missing file: a dataset needs {name}")
             return None
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as error:
-            self.problem(file, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+        text = self.read(path, file)
+        if text is None:
             return None
         data, problems = yamlio.parse(text)
         for yaml_problem in problems:
             self.problem(file, yaml_problem.line, yaml_problem.message)
         return data
+
+    def read(self, path: Path, file: str) -> str | None:
+        """The text of one of the dataset's files, or None (and a problem) when it is refused."""
+        try:
+            return read_text(path, root=self.root)
+        except FileRefused as refused:
+            self.problem(file, refused.line, refused.message)
+            return None
 
     def items(self, name: str, data: Any, what: str) -> list[tuple[yamlio.Mapping, str]]:
         """The mappings of a top-level list file, each checked to be a mapping."""
@@ -405,10 +415,8 @@ def _read_sources(reader: _Reader, spec: DatasetSpec) -> None:
     seen: dict[str, tuple[str, int]] = {}
     for path in files:
         file = reader.path(f"sources/{path.name}")
-        try:
-            raw_text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            reader.problem(file, 1, f"not UTF-8 text: {error.reason} at byte {error.start}")
+        raw_text = reader.read(path, file)
+        if raw_text is None:
             continue
         front, body, offset = yamlio.split_front_matter(raw_text)
         if front is None:
@@ -441,6 +449,10 @@ def _read_source(
         return None, None
     title = item.text("title", required=True, max_length=500)
     published = item.date("published")
+    url = item.text("url", max_length=2000)
+    if url is not None and not is_web_address(url):
+        item.problem("url", f"'url' must be an http(s) address, not {_short(url, 60)!r}")
+        url = None
     if not body.strip():
         reader.problem(file, data.line, "the source has no text after its front matter")
     if not title:
@@ -451,12 +463,23 @@ def _read_source(
         title=title,
         publisher=item.text("publisher", max_length=300),
         author=item.text("author", max_length=300),
-        url=item.text("url", max_length=2000),
+        url=url,
         published=published,
         published_inferred=item.text("inferred"),
         language=item.text("language", default="en", max_length=20) or "en",
         text=body,
     )
+
+
+def is_web_address(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) address: the only kind a source may link to."""
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def read_source(
@@ -492,15 +515,15 @@ class HasText(Protocol):
     def text(self) -> str: ...
 
 
-ACTOR_FIELDS = frozenset({"id", "name", "kind", "bloc", "aliases", "description", "country", "affiliation"})
-BLOC_FIELDS = frozenset({"id", "name", "color", "description"})
+# The keys each record allows, from the one declaration of the records' fields (``fields``).
+ACTOR_FIELDS = frozenset(fields.ACTOR)
+BLOC_FIELDS = frozenset(fields.BLOC)
 # A date's provenance, per bound: why it is inferred rather than stated by the sources ("inferred" gives
 # one reason for both bounds, as older files do).
-DATE_REASON_FIELDS = frozenset({"inferred", "start_inferred", "end_inferred"})
-RELATION_FIELDS = frozenset({"id", "source", "target", "type", "sign", "directed", "start", "end",
-                             "confidence", "summary", "evidence"}) | DATE_REASON_FIELDS
-EVENT_FIELDS = frozenset({"id", "date", "end", "title", "actors", "summary", "evidence"}) | DATE_REASON_FIELDS
-EVIDENCE_FIELDS = frozenset({"source", "quote", "occurrence", "voice", "speaker"})
+DATE_REASON_FIELDS = frozenset(fields.DATE_REASONS)
+RELATION_FIELDS = frozenset(fields.RELATION)
+EVENT_FIELDS = frozenset(fields.EVENT)
+EVIDENCE_FIELDS = frozenset(fields.EVIDENCE)
 
 
 def _check_bloc(item: _Item) -> tuple[str | None, BlocSpec | None]:

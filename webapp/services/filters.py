@@ -25,8 +25,26 @@ from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import RelationType
 
 MAX_DEPTH = 3
-PARAMETERS = ("at", "from", "to", "types", "blocs", "source", "focus", "depth", "min_confidence", "dataset",
-              "include_isolated")
+_DATE = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+_IDS = {"type": "string", "description": "ids, comma-separated (or the parameter repeated)"}
+# The one filter's query parameters, declared once: the parser below reads exactly these, and the API's
+# OpenAPI document describes them from here.
+PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
+    "at": {**_DATE, "examples": ["2015-09-27"],
+           "description": "what holds on that date (a partial date covers its period)"},
+    "from": {**_DATE, "description": "the start of a time window (with 'to'; not with 'at')"},
+    "to": {**_DATE, "description": "the end of a time window"},
+    "types": {**_IDS, "examples": ["intelligence_sharing,alliance"], "description": "relation types, comma-separated"},
+    "blocs": {**_IDS, "examples": ["axis"], "description": "blocs, comma-separated: relations between their actors"},
+    "source": {"type": "string", "examples": ["pjtatler-2015-09-27-iraq-intel"],
+               "description": "only what this source's passages support"},
+    "focus": {"type": "string", "examples": ["iraq"], "description": "an actor id: its neighbourhood only"},
+    "depth": {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH, "description": "steps from 'focus'"},
+    "min_confidence": {"enum": list(CONFIDENCES)},
+    "dataset": {"type": "string", "examples": ["iraq-intel-2015"], "description": "a dataset id"},
+    "include_isolated": {"enum": ["0", "1", "true", "false", "yes", "no"]},
+}
+PARAMETERS = tuple(PARAMETER_SCHEMAS)
 
 
 class FilterError(ValueError):

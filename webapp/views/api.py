@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, render_template, request
 
 from .. import get_session
+from .. import openapi as openapi_document
 from ..jsonio import json_response
 from ..services import analysis, filters, graph, records, timeline
 
@@ -102,3 +104,23 @@ def diff():  # type: ignore[no-untyped-def]
 def over_time():  # type: ignore[no-untyped-def]
     view = _view()
     return json_response({"points": analysis.balance_over_time(get_session(), view), "meta": {"filter": view.query()}})
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    """The API's OpenAPI 3.1 document, generated from the routes and the declarations they use."""
+    return json_response(_openapi_document())
+
+
+@bp.get("/reference")
+def reference():  # type: ignore[no-untyped-def]
+    """The API reference, read from the same document (a page, served locally, no scripts)."""
+    return render_template("api_reference.html", doc=_openapi_document())
+
+
+def _openapi_document() -> dict[str, Any]:
+    app = current_app
+    if "openapi" not in app.extensions:
+        app.extensions["openapi"] = openapi_document.document(app)
+    document: dict[str, Any] = app.extensions["openapi"]
+    return document
