@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,20 +114,19 @@ def _open_sqlite(dbapi: Any, record: Any, cargs: list[Any], cparams: dict[str, A
 
 
 def _writable(path: Path) -> bool:
-    try:
-        with path.open("r+b"):
-            return True
-    except FileNotFoundError:
+    # access(), never open(): closing any descriptor of a database file drops every POSIX lock this
+    # process holds on it, SQLite's own included (other connections would then read past a checkpoint).
+    # The kernel refuses W_OK for an immutable file even to root.
+    if not path.exists():
         return True  # SQLite will create it
-    except OSError:
-        return False
+    return os.access(path, os.W_OK)
 
 
 def _readable_without_wal(path: Path) -> bool:
+    if not os.access(path, os.R_OK):  # (not open(): see _writable)
+        return False
+    wal = path.with_name(path.name + "-wal")
     try:
-        with path.open("rb"):
-            pass
-        wal = path.with_name(path.name + "-wal")
         return not wal.exists() or wal.stat().st_size == 0
     except OSError:
         return False
