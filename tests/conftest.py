@@ -156,6 +156,15 @@ def count_queries(app):  # type: ignore[no-untyped-def]
 
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def editor(app, make_user):  # type: ignore[no-untyped-def]
+    """An editor ("ed") and a Bearer header for scripts (rolled back with the test)."""
+    make_user("ed", "editor")
+    with app.extensions["database"].transaction() as session:
+        token = accounts.issue_token(session, "ed").token
+    return {"Authorization": f"Bearer {token}"}
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 

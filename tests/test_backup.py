@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import MetaData, select
 
 from webapp import create_app, migrate
-from webapp.db import Database
+from webapp.db import Database, is_data_table
 from webapp.services import backup
 
 from .conftest import FIXTURES
@@ -26,7 +26,7 @@ def everything(database: Database) -> dict[str, list[tuple[str, ...]]]:
     metadata = MetaData()
     with database.engine.connect() as connection:
         metadata.reflect(connection)
-        tables = [t for t in metadata.sorted_tables if not t.name.startswith(("alembic_version", "source_fts"))]
+        tables = [t for t in metadata.sorted_tables if is_data_table(t.name)]
         return {t.name: sorted(tuple(_text(v) for v in row) for row in connection.execute(select(t))) for t in tables}
 
 

@@ -6,8 +6,6 @@ import pytest
 
 from webapp.inputs import whole_number
 
-from .api.test_annotations import editor  # noqa: F401 (a fixture)
-
 
 @pytest.mark.parametrize("url, parameter", [
     ("/api/graph?focus=iraq&depth=%C2%B2", "depth"),   # '²' passes str.isdigit(), then int() fails
@@ -56,7 +54,7 @@ def test_a_target_that_is_not_a_url_is_a_400(client):
 
 
 @pytest.mark.parametrize("field", ["text", "tags"])
-def test_a_nul_in_a_note_is_refused_with_a_400(client, editor, field):  # noqa: F811
+def test_a_nul_in_a_note_is_refused_with_a_400(client, editor, field):
     note = {"text": "Iraq\x00 between", "target": "/actors/iraq"} if field == "text" else {
         "text": "Iraq between", "tags": ["a\x00b"], "target": "/actors/iraq"}
     response = client.post("/api/annotations", json=note, headers=editor)

@@ -20,6 +20,7 @@ from flask import Flask, current_app, g, make_response, redirect, request, sessi
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -100,7 +101,7 @@ def _load_from_session(session_token: str) -> SignedInUser | None:
         _lookup_failed(error, "the session's user")
         return None
     if accounts.session_due_for_touch(row):
-        _touch_session(row.id)
+        _note_use("login session", lambda db: accounts.touch_session(db, row.id))
     return user
 
 
@@ -120,7 +121,7 @@ def _load_from_token(_request: Any) -> SignedInUser | None:
         _lookup_failed(error, "the API token's user")
         return None
     if accounts.token_due_for_touch(row):
-        _touch_token(token)
+        _note_use("API token", lambda db: accounts.user_for_token(db, token))
     return user
 
 
@@ -148,26 +149,16 @@ def _raise_lookup_failure() -> None:
         raise error
 
 
-def _touch_token(token: str) -> None:
-    """Note when the token was used; a database that can be read but not written still serves the request."""
+def _note_use(what: str, note: Callable[[Session], object]) -> None:
+    """Note when a token or a login session was used; a database that can be read but not written (or is
+    busy) still serves the request, which does not depend on the note."""
     try:
-        with get_database().transaction() as session:
-            accounts.user_for_token(session, token)
+        with get_database().transaction() as db:
+            note(db)
     except SQLAlchemyError as error:
         if faults.classify(error) is None:
             raise
-        current_app.logger.warning("could not note the API token's use: %s", error)
-
-
-def _touch_session(session_id: int) -> None:
-    """Note when the login session was used; a database that can be read but not written still serves the request."""
-    try:
-        with get_database().transaction() as session:
-            accounts.touch_session(session, session_id)
-    except SQLAlchemyError as error:
-        if faults.classify(error) is None:
-            raise
-        current_app.logger.warning("could not note the login session's use: %s", error)
+        current_app.logger.warning("could not note the %s's use: %s", what, error)
 
 
 def safe_next(target: str | None) -> str | None:

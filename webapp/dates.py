@@ -79,17 +79,6 @@ def describe(date: PartialDate) -> str:
     return f"{date.first:%A} {date.first.day} {date.first:%B} {date.first.year}"
 
 
-# Where a date comes from: the sources say it, it is worked out (from the article's words or the public
-# record, with a reason), or nobody says.
-Provenance = Literal["stated", "inferred", "not stated"]
-
-
-def provenance(value: str | None, reason: str | None) -> Provenance:
-    if value is None:
-        return "not stated"
-    return "inferred" if reason else "stated"
-
-
 def interval_text(start: str | None, end: str | None,
                   start_reason: str | None = None, end_reason: str | None = None) -> str:
     """An interval in plain words, each bound marked when inferred: tooltips, CSV, the image's legend."""

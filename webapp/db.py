@@ -188,9 +188,19 @@ class Database:
         self.engine.dispose()
 
 
+# SQLite's full-text index of the sources (migration 0007: a virtual table and its shadow tables).
+SEARCH_INDEX_PREFIX = "source_fts"
+
+
+def is_data_table(name: str) -> bool:
+    """Whether a table holds data: not the schema revision, nor the search index rebuilt from ``sources``
+    (what backups copy and what a downgrade may not destroy unasked)."""
+    return name != "alembic_version" and not name.startswith(SEARCH_INDEX_PREFIX)
+
+
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """What Alembic compares with the models: not the full-text search objects of migration 0007
     (SQLite's FTS5 tables, PostgreSQL's expression index), which no model describes."""
-    if type_ == "table" and name is not None and name.startswith("source_fts"):
+    if type_ == "table" and name is not None and name.startswith(SEARCH_INDEX_PREFIX):
         return False
     return not (type_ == "index" and name == "ix_sources_text_search")

@@ -6,6 +6,7 @@ number taken from a URL, a form, a header or a file goes through here instead.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -41,12 +42,11 @@ class RefuseUndecodable:
                 # No id, date or text of this app holds a NUL (PostgreSQL cannot store one).
                 problem = f"The URL's {what} holds a NUL character (%00), which no id or parameter may contain."
             if problem is not None:
-                json = environ.get("PATH_INFO", "").startswith("/api/")
-                message = problem
-                body = (f'{{"error": {{"code": "bad_url", "message": "{message}", "details": {{}}}}}}' if json
-                        else message).encode()
+                api = environ.get("PATH_INFO", "").startswith("/api/")
+                body = (json.dumps({"error": {"code": "bad_url", "message": problem, "details": {}}}) if api
+                        else problem).encode()
                 start_response("400 Bad Request", [
-                    ("Content-Type", "application/json" if json else "text/plain; charset=utf-8"),
+                    ("Content-Type", "application/json" if api else "text/plain; charset=utf-8"),
                     ("Content-Length", str(len(body)))])
                 return [body]
         return self.app(environ, start_response)

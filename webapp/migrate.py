@@ -15,7 +15,7 @@ from sqlalchemy import Connection, String, column, func, inspect, select
 from sqlalchemy import table as sql_table
 
 from .config import PROJECT_ROOT
-from .db import Database
+from .db import Database, is_data_table
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
@@ -80,8 +80,6 @@ class Loss:
         return f"{what}: {self.rows:,} {'value' if self.column else 'row'}{'s' if self.rows != 1 else ''}"
 
 
-# Derived tables, rebuilt from others (the SQLite search index and its shadow tables): not data.
-_DERIVED_PREFIXES = ("source_fts", "alembic_version")
 
 
 def downgrade_losses(database: Database, revision: str) -> list[Loss]:
@@ -145,7 +143,7 @@ def _census(connection: Connection) -> Census:
     census = {}
     inspector = inspect(connection)
     for table in inspector.get_table_names():
-        if table.startswith(_DERIVED_PREFIXES):
+        if not is_data_table(table):
             continue
         columns = inspector.get_columns(table)
         names = [c["name"] for c in columns]

@@ -19,15 +19,6 @@ SOURCE = "pjtatler-2015-09-27-iraq-intel"
 QUOTE = "This is not yet coordinated."
 
 
-@pytest.fixture
-def editor(app, make_user):  # type: ignore[no-untyped-def]
-    """An editor and a Bearer header for scripts."""
-    make_user("ed", "editor")
-    with app.extensions["database"].transaction() as session:
-        token = accounts.issue_token(session, "ed").token
-    return {"Authorization": f"Bearer {token}"}
-
-
 def post(client, headers, payload, **kwargs):  # type: ignore[no-untyped-def]
     return client.post("/api/annotations", json=payload, headers=headers, **kwargs)
 

@@ -28,7 +28,6 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from webapp.services import accounts
 from webapp.services import annotations as notes_service
 
 from .test_exports import download
@@ -131,14 +130,6 @@ def check_collection(collection: dict[str, Any]) -> None:
     assert collection["first"]["partOf"] == collection["id"]
     for item in collection["first"]["items"]:
         assert annotation_failures(item, collection["@context"]) == [], item
-
-
-@pytest.fixture
-def editor(app, make_user):  # type: ignore[no-untyped-def]
-    make_user("ed", "editor")
-    with app.extensions["database"].transaction() as session:
-        token = accounts.issue_token(session, "ed").token
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -23,12 +23,10 @@ from sqlalchemy import Connection, MetaData, Table, func, insert, select, text
 from sqlalchemy import types as sqltypes
 
 from .. import migrate
-from ..db import Database
+from ..db import Database, is_data_table
 
 FORMAT = "alliance-explorer-backup"
 VERSION = 1
-# Not data: the schema revision (recorded in the header) and SQLite's search index, rebuilt by triggers.
-_SKIPPED = ("alembic_version", "source_fts")
 
 
 class BackupError(Exception):
@@ -51,7 +49,8 @@ class Summary:
 def _tables(connection: Connection) -> list[Table]:
     metadata = MetaData()
     metadata.reflect(connection)
-    return [t for t in metadata.sorted_tables if not t.name.startswith(_SKIPPED)]
+    # The schema revision is in the header; the search index is rebuilt by its triggers on restore.
+    return [t for t in metadata.sorted_tables if is_data_table(t.name)]
 
 
 def _encode(value: Any) -> Any:

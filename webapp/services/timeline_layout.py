@@ -20,12 +20,17 @@ TOP = 26
 UNDATED_WIDTH = 118
 
 
+def _sentence(relation: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """'Iraq intelligence sharing Iran': who, what, with whom."""
+    return (f"{names.get(relation['from'], relation['from'])} {relation['type_label']} "
+            f"{names.get(relation['to'], relation['to'])}")
+
+
 def _relation_title(relation: Mapping[str, Any], names: Mapping[str, str]) -> str:
     """A relation bar's tooltip: who, what, when, and why each inferred bound is assumed."""
     when = interval_text(relation.get("start"), relation.get("end"), relation.get("start_inferred"),
                          relation.get("end_inferred"))
-    title = (f"{names.get(relation['from'], relation['from'])} {relation['type_label']} "
-             f"{names.get(relation['to'], relation['to'])}: {when}")
+    title = f"{_sentence(relation, names)}: {when}"
     for bound in ("start", "end"):
         if relation.get(bound) and relation.get(f"{bound}_inferred"):
             title += f"\n{bound.capitalize()} inferred: {relation[f'{bound}_inferred']}"
@@ -195,8 +200,7 @@ def build(
         layout.rows.append(Row("Dates not stated", y, heading=True))
         y += ROW
         for relation in undated:
-            layout.rows.append(Row(f"{names.get(relation['from'], relation['from'])} {relation['type_label']} "
-                                   f"{names.get(relation['to'], relation['to'])}", y))
+            layout.rows.append(Row(_sentence(relation, names), y))
             layout.bars.append(Bar(
                 id=relation["id"], kind="relation", x=layout.gutter, width=UNDATED_WIDTH, y=y,
                 label="dates not stated", title=_relation_title(relation, names),

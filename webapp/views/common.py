@@ -12,8 +12,6 @@ from ..errors import APIError
 from ..inputs import DIGITS
 from ..services.access import ANONYMOUS, Caller, ServiceError
 
-VERSION_PATTERN = DIGITS
-
 
 def is_htmx() -> bool:
     """Whether htmx sent this request (its HX-Request header); htmx-flask adds ``request.htmx`` at runtime."""
@@ -50,7 +48,7 @@ def expected_version(draft_version: int | None) -> int | None:
     if request.if_match and not request.if_match.star_tag:
         tags = list(request.if_match.as_set())
         # One strong ETag that is a version; "", W/"1", several, or junk are refused (werkzeug may hand back None).
-        if len(tags) != 1 or not isinstance(tags[0], str) or not VERSION_PATTERN.fullmatch(tags[0]):
+        if len(tags) != 1 or not isinstance(tags[0], str) or not DIGITS.fullmatch(tags[0]):
             raise APIError(400, "bad_if_match", "If-Match must be the ETag (the version) that GET returned",
                            {"field": "If-Match"})
         return int(tags[0])
@@ -63,7 +61,7 @@ def version_of(value: Any) -> int | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**9:
         return value
-    if isinstance(value, str) and VERSION_PATTERN.fullmatch(value):
+    if isinstance(value, str) and DIGITS.fullmatch(value):
         return int(value)
     raise APIError(400, "bad_version", f"'version' must be the record's version (a whole number), not {value!r}",
                    {"field": "version"})
