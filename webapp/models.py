@@ -158,6 +158,10 @@ class Source(Versioned, Base):
     text: Mapped[str] = mapped_column(Text)
     # The front matter's own file name, so export writes the same file back.
     filename: Mapped[str] = mapped_column(String(300))
+    # Derived from the texts (services/corroboration.py): the original this source republishes, and the
+    # share of its sentences (per cent) found there. Recomputed whenever the dataset's sources change.
+    republished_from: Mapped[str | None] = mapped_column(String(100))
+    republished_share: Mapped[int | None] = mapped_column(Integer)
 
     passages: Mapped[list[Passage]] = relationship(back_populates="source", order_by="Passage.start")
 
