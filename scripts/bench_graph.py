@@ -92,8 +92,8 @@ def main() -> None:
 
         def layout() -> None:
             with database.session() as session:
-                network._layout_cache.clear()
-                network.layout(session)
+                network._computed.clear()
+                network._compute_layout(session)
 
         def tensions() -> None:
             with database.session() as session:

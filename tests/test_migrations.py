@@ -99,5 +99,7 @@ def test_a_downgrade_that_loses_nothing_goes_ahead(scratch_database):
     assert result.exit_code == 0, result.output
     # Every row is still there; only 0009's login sessions table, empty here (nobody logged in), went.
     assert before.pop("login_sessions") == 0
+    # And 0011's stored network positions, none here either (nothing has drawn the network yet).
+    assert before.pop("actor_positions") == before.pop("network_layout") == 0
     assert rows(database) == before
     app.extensions["database"].dispose()

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+from flask_compress import Compress
 from htmx_flask import Htmx
 from sqlalchemy.orm import Session
 
 from .config import PROJECT_ROOT, load_settings
 from .db import Database
+from .json_cache import JsonCache, RecentValues
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["database"] = database
     Htmx(app)
+    _compression(app)
     from .inputs import RefuseUndecodable
 
     app.wsgi_app = RefuseUndecodable(app.wsgi_app)  # type: ignore[method-assign]
@@ -78,6 +81,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         ensure_ready(app)
     return app
+
+
+def _compression(app: Flask) -> None:
+    """Every response the client accepts compressed is (pages, fragments, JSON, scripts, styles). What a
+    view compressed itself (the cached networks, ``json_cache``) carries its Content-Encoding and is left
+    alone, as are fonts and images, compressed by their formats."""
+    compress = Compress(app)
+    app.extensions["json_cache"] = JsonCache(app.config["JSON_CACHE_BYTES"])
+    app.extensions["recent_values"] = RecentValues(8)
+
+    @app.after_request
+    def _read_files_whole(response: Response) -> Response:
+        # (Runs before Flask-Compress.) A file is sent as a stream, which Flask-Compress would compress
+        # chunk by chunk, losing the file's close(). The app's scripts and styles are small: read them
+        # whole and close the file, so the compressed copy has a length and an ETag.
+        if (response.direct_passthrough and response.status_code == 200
+                and response.mimetype in compress.compress_mimetypes_set):
+            response.direct_passthrough = False
+            body = b"".join(response.iter_encoded())
+            response.close()
+            response.set_data(body)
+        return response
 
 
 def _started_by_flask_run() -> bool:

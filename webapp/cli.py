@@ -23,7 +23,7 @@ from .datasets.exporter import UnknownDataset, export_dataset
 from .datasets.loader import DatasetInvalid, LoadBusy, LoadRefused, load_directory
 from .datasets.reader import read_dataset
 from .models import ROLES, Dataset
-from .services import accounts, articles
+from .services import accounts, articles, network
 from .services import backup as backup_service
 from .services import annotations as notes_service
 
@@ -115,6 +115,7 @@ def load_command(directory: Path, overwrite_app_edits: bool, allow_removals: boo
         with get_database().transaction() as session:
             report = load_directory(session, directory, overwrite_app_edits=overwrite_app_edits,
                                     allow_removals=allow_removals)
+            network.after_load(session, changed=report.changed)
     except DatasetInvalid as error:
         _print_problems(error.problems)
         raise click.ClickException(f"{len(error.problems)} problem(s): nothing was loaded") from None

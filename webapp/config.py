@@ -47,6 +47,8 @@ _TYPED: dict[str, tuple[type, Any]] = {
     "SECURE_COOKIES": (bool, False),
     # How many proxies in front set X-Forwarded-For/-Proto; the client address feeds the login rate limit.
     "TRUSTED_PROXIES": (int, 0),
+    # Per process: the serialised, compressed networks kept for reuse (most recently used first).
+    "JSON_CACHE_BYTES": (int, 256 * 1024 * 1024),
 }
 
 

@@ -192,10 +192,14 @@ class Database:
 SEARCH_INDEX_PREFIX = "source_fts"
 
 
+# What a dataset's last load read and left (``models.LoadFingerprint``): the next load computes it again.
+LOAD_FINGERPRINTS = "load_fingerprints"
+
+
 def is_data_table(name: str) -> bool:
-    """Whether a table holds data: not the schema revision, nor the search index rebuilt from ``sources``
-    (what backups copy and what a downgrade may not destroy unasked)."""
-    return name != "alembic_version" and not name.startswith(SEARCH_INDEX_PREFIX)
+    """Whether a table holds data: not the schema revision, nor the search index rebuilt from ``sources``,
+    nor the loads' fingerprints (what backups copy and what a downgrade may not destroy unasked)."""
+    return name not in ("alembic_version", LOAD_FINGERPRINTS) and not name.startswith(SEARCH_INDEX_PREFIX)
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

@@ -15,12 +15,14 @@ from sqlalchemy import (
     LargeBinary,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -475,3 +477,45 @@ class Upload(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     source_id: Mapped[str | None] = mapped_column(String(100), index=True)
+
+
+class ActorPosition(Base):
+    """Where the network draws an actor, in vis-network's canvas units: derived from the data (computed by
+    ``load``, placed beside its neighbours by an edit), stored so every process draws the same picture."""
+
+    __tablename__ = "actor_positions"
+
+    actor_id: Mapped[str] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
+    x: Mapped[float] = mapped_column(Float)
+    y: Mapped[float] = mapped_column(Float)
+    # Placed by its bloc because it had no relation yet: moved once beside its neighbours when it gets one.
+    provisional: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class NetworkLayout(Base):
+    """The one row saying what the stored positions were computed for."""
+
+    __tablename__ = "network_layout"
+    __table_args__ = (CheckConstraint("id = 1", name="single"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A hash of everything the full layout was computed from (actors, relations, evidence counts):
+    # a load relays the network out only when it changes.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The data revision of that full layout.
+    revision: Mapped[str] = mapped_column(Text)
+    # New with every write of positions (the full layout, or actors placed by an edit): caches key on it.
+    stamp: Mapped[str] = mapped_column(String(32))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoadFingerprint(Base):
+    """What a dataset's last load read (a hash of its files and of the code that reads them) and the state
+    it left (a digest of revision, counts and versions): a reload finding both unchanged has nothing to
+    do. Derived, like the search index: backups leave it out and a downgrade may drop it."""
+
+    __tablename__ = "load_fingerprints"
+
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    files: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(64))

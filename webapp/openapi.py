@@ -50,7 +50,7 @@ OPERATIONS: dict[str, Operation] = {
     "api.sources": Operation("The sources (articles)", FILTER),
     "api.source": Operation("One source with its text", errors=(404,)),
     "api.timeline_json": Operation("Events and relation intervals in date order", FILTER),
-    "api.balance": Operation("Structural balance: triads, frustration", FILTER),
+    "api.balance": Operation("Structural balance: triads (a page at a time), frustration", FILTER + ("triads_page",)),
     "api.brokers": Operation("Brokers between camps", FILTER),
     "api.over_time": Operation("Balance over time", FILTER),
     "api.diff": Operation("What changed between two dates", FILTER + COMPARISON),
@@ -87,6 +87,7 @@ _EXTRA_QUERY: dict[str, Schema] = {
     "target": {"type": "string", "description": "a record URL or id the notes are on"},
     "tag": {"type": "string"},
     "page": {"type": "integer", "minimum": 0, "description": "a page of the collection (from 0)"},
+    "triads_page": {"type": "integer", "minimum": 1, "description": "a page of the triads, tensions first (from 1)"},
 }
 _KINDS = {"actors": "actor", "relations": "relation", "events": "event", "blocs": "bloc"}
 # Ids of the bundled seed, as examples of each path parameter (the reference shows them; the fuzzer starts there).

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import faults, migrate
 from .datasets.loader import load_directory
 from .models import Dataset
+from .services import network
 
 
 def seed_directories(seeds_dir: str | Path) -> list[Path]:
@@ -39,4 +40,5 @@ def ensure_ready(app: Flask) -> None:
     for directory in seed_directories(app.config["SEEDS_DIR"]):
         with database.transaction() as session:
             report = load_directory(session, directory)
+            network.after_load(session, changed=report.changed)
         click.echo(f"first run: {report.summary()}", err=True)

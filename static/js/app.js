@@ -8,7 +8,7 @@
   "use strict";
 
   var FILTER_KEYS = ["at", "from", "to", "types", "blocs", "source", "focus", "depth", "min_confidence",
-                     "dataset", "include_isolated"];
+                     "min_sources", "voice", "speaker", "dataset", "include_isolated"];
   var VIEW_KEYS = FILTER_KEYS.concat(["select", "group", "t_from", "t_to"]);
 
   function currentParams() { return new URLSearchParams(window.location.search); }
@@ -169,11 +169,24 @@
     slot.prepend(box);
   }
 
+  /* A small network comes inside the page; a large one is fetched (compressed, cached on the server). */
   function initNetwork() {
     var container = document.getElementById("network");
+    if (!container || !window.vis) { return; }
     var dataBlock = document.getElementById("network-data");
-    if (!container || !dataBlock || !window.vis) { return; }
-    var data = JSON.parse(dataBlock.textContent);
+    if (dataBlock) { drawNetwork(container, JSON.parse(dataBlock.textContent)); return; }
+    if (!container.dataset.networkUrl) { return; }
+    container.setAttribute("aria-busy", "true");
+    fetch(container.dataset.networkUrl + query(pick(currentParams(), FILTER_KEYS)), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("The network could not be loaded (" + response.status + ")."); }
+        return response.json();
+      })
+      .then(function (data) { container.removeAttribute("aria-busy"); drawNetwork(container, data); })
+      .catch(function (error) { container.removeAttribute("aria-busy"); showError(error.message); });
+  }
+
+  function drawNetwork(container, data) {
     var nodes = new window.vis.DataSet();
     var edges = new window.vis.DataSet();
     var network = new window.vis.Network(container, { nodes: nodes, edges: edges }, data.options);
@@ -213,12 +226,13 @@
 
   function formParams(form) {
     var params = currentParams();
-    ["types", "blocs", "min_confidence", "source", "focus", "depth", "q"].forEach(function (k) { params.delete(k); });
+    ["types", "blocs", "min_confidence", "min_sources", "voice", "speaker", "source", "focus", "depth", "q"]
+      .forEach(function (k) { params.delete(k); });
     var data = new FormData(form);
     var multi = {};
     data.forEach(function (value, key) {
       if (!value) { return; }
-      if (key === "types" || key === "blocs") { (multi[key] = multi[key] || []).push(value); }
+      if (key === "types" || key === "blocs" || key === "voice") { (multi[key] = multi[key] || []).push(value); }
       else { params.set(key, value); }
     });
     Object.keys(multi).forEach(function (key) { params.set(key, multi[key].join(",")); });

@@ -135,3 +135,77 @@ def test_analysis_page_follows_the_date_and_rejects_a_bad_one(client):
     assert "Iraq is caught between Iran and United States: Iraq shares intelligence" not in html
     assert client.get("/analysis?at=tomorrow").status_code == 400
     assert client.get("/analysis?before=2015").status_code == 400
+
+
+def test_balance_is_paged_with_the_total_given(client):
+    whole = client.get("/api/analysis/balance").get_json()
+    assert whole["triad_count"] == whole["summary"]["triangles"] == len(whole["triads"])
+    assert whole["next"] is None and whole["triads_page"]["pages"] == 1
+    assert client.get("/api/analysis/balance?triads_page=0").status_code == 400
+    assert client.get("/api/analysis/balance?triads_page=two").get_json()["error"]["details"]["parameter"] == "triads_page"
+
+
+def test_balance_pages_run_tensions_first_and_add_up(app, monkeypatch):
+    from webapp.services import analysis
+
+    with app.test_client() as client:
+        whole = client.get("/api/analysis/balance").get_json()
+        monkeypatch.setattr(analysis, "TRIADS_PER_PAGE", 2)
+        seen, url = [], "/api/analysis/balance"
+        while url:
+            body = client.get(url).get_json()
+            assert len(body["triads"]) <= 2 and body["triad_count"] == whole["triad_count"]
+            seen += body["triads"]
+            url = body["next"]
+    assert seen == whole["triads"]
+
+
+def test_over_time_from_one_read_matches_a_query_per_date(app):
+    from webapp import get_session
+    from webapp.dates import PartialDate
+    from webapp.services import analysis, balance as balance_module, filters
+    from webapp.services.graph import filtered_edges
+
+    with app.test_request_context("/"):
+        session = get_session()
+        for args in ({}, {"types": "cooperation,hostility,intelligence_sharing,alliance"}, {"focus": "iraq"}):
+            view = filters.parse(session, args)
+            history = analysis.History.read(session, view)
+            points = analysis.balance_over_time(session, view, history=history)
+            assert points
+            for point in points:
+                edges = filtered_edges(session, analysis._at(view, PartialDate.parse(point["date"])))
+                assert sorted(e["id"] for e in history.at(PartialDate.parse(point["date"]))) == sorted(
+                    e["id"] for e in edges)
+                sides = analysis.signed_pairs(edges)
+                signs = {key: side.sign for key, side in sides.items()}
+                trios = balance_module.triangles(signs)
+                balanced = sum(1 for a, b, c in trios if balance_module.is_balanced(
+                    signs[balance_module.pair(a, b)], signs[balance_module.pair(b, c)], signs[balance_module.pair(a, c)]))
+                assert (point["triangles"], point["balanced"]) == (len(trios), balanced), (args, point)
+
+
+def test_the_seed_shows_every_tension_on_one_page_with_no_pager(client):
+    html = client.get("/analysis").get_data(as_text=True)
+    body = client.get("/api/analysis/balance").get_json()
+    assert html.count('data-testid="tension"') == body["summary"]["unbalanced"]
+    assert 'data-testid="tensions-pager"' not in html
+
+
+def test_tensions_come_a_page_at_a_time_and_htmx_gets_just_the_list(client, monkeypatch):
+    from webapp.services import analysis
+
+    total = client.get("/api/analysis/balance").get_json()["summary"]["unbalanced"]
+    assert total > 2
+    monkeypatch.setattr(analysis, "MAX_TENSIONS_SHOWN", 2)
+    first = client.get("/analysis").get_data(as_text=True)
+    assert first.count('data-testid="tension"') == 2 and 'data-testid="tensions-pager"' in first
+    assert f"1–2 of {total}" in first and "tensions_page=2" in first
+    fragment = client.get("/analysis?tensions_page=2", headers={"HX-Request": "true"})
+    text = fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+    assert text.lstrip().startswith("<div id=\"tensions\"") and "<html" not in text
+    assert text.count('data-testid="tension"') == min(2, total - 2) and 'start="3"' in text
+    # Without JavaScript the same link loads the whole page at that page; a bad page number is a 400.
+    assert 'start="3"' in client.get("/analysis?tensions_page=2").get_data(as_text=True)
+    assert client.get("/analysis?tensions_page=x").status_code == 400

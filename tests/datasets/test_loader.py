@@ -10,15 +10,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from webapp.db import Base
+from webapp.db import Base, is_data_table
 from webapp.models import Actor, Dataset, Passage, RecordRevision, Relation, RelationEvidence
 from tests.conftest import RIVER_PACT, SEED_DIR
 
 
 def snapshot(session) -> dict[str, list[tuple]]:
-    """Every row of every table, to prove that nothing changed."""
+    """Every row of every data table, to prove that nothing changed (derived tables aside: a load keeps
+    in ``load_fingerprints`` what it read)."""
     tables = {}
     for table in Base.metadata.sorted_tables:
+        if not is_data_table(table.name) or table.name in ("actor_positions", "network_layout"):
+            continue        # the drawn layout is derived: a load computes it when it has none
         rows = session.execute(select(table)).all()
         tables[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     return tables

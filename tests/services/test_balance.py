@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webapp.services.analysis import analyse
-from webapp.services.balance import brute_force_frustration, frustrated_edges, frustration, pair
+from webapp.services.balance import Effort, brute_force_frustration, frustrated_edges, frustration, pair
+
+NO_EFFORT = Effort(cut_rounds=0, cuts_per_round=0, sources=0, node_limit=0, time_limit=1.0)
 
 NAMES = {"a": "Alpha", "b": "Beta", "c": "Gamma", "d": "Delta"}
 
@@ -92,13 +95,76 @@ def test_blocs_break_ties_between_equally_good_camps():
     assert result["partition"]["b"] == result["partition"]["c"] == result["partition"]["d"]
 
 
-def test_heuristic_above_the_exact_limit_states_its_bounds():
+def test_above_the_exact_limit_the_bounded_solve_states_its_bounds():
     signs = {pair(*p): (-1 if i % 3 == 0 else 1) for i, p in enumerate(itertools.combinations("abcdefgh", 2))}
     exact = frustration("abcdefgh", signs)
-    rough = frustration("abcdefgh", signs, exact_max=3)
-    assert exact.exact and not rough.exact
-    assert rough.lower_bound <= exact.value <= rough.value
-    assert rough.value == len(frustrated_edges(signs, rough.partition))
+    bounded = frustration("abcdefgh", signs, exact_max=3)
+    assert exact.exact
+    # The bounded solve may still prove the optimum; it says exact only when its bounds meet.
+    assert bounded.exact == (bounded.lower_bound == bounded.value)
+    assert bounded.lower_bound <= exact.value <= bounded.value
+    assert bounded.value == len(frustrated_edges(signs, bounded.partition))
+
+
+def random_signed(seed: int, actors: int, density: float = 0.5) -> tuple[list[str], dict]:
+    rng = random.Random(seed)
+    names = [f"n{i:02d}" for i in range(actors)]
+    signs = {pair(a, b): rng.choice([1, -1]) for a, b in itertools.combinations(names, 2) if rng.random() < density}
+    return names, signs
+
+
+def test_with_no_effort_the_answer_is_a_true_pair_of_bounds_and_a_consistent_split():
+    # A local search and one relaxation (unbalanced triangles only) leave this graph between 2 and 4.
+    actors, signs = random_signed(0, 12)
+    truth = brute_force_frustration(actors, signs)
+    rough = frustration(actors, signs, effort=NO_EFFORT)
+    assert not rough.exact and rough.method == "heuristic"
+    assert rough.lower_bound < truth <= rough.value
+    assert set(rough.partition) == set(actors)
+    assert rough.value == len(frustrated_edges(signs, rough.partition)) == len(rough.frustrated)
+    proven = frustration(actors, signs)
+    assert proven.exact and proven.value == proven.lower_bound == truth
+
+
+def test_exact_on_seeded_random_signed_graphs_against_brute_force():
+    for seed in range(40):
+        actors, signs = random_signed(seed, 5 + seed % 9, density=0.3 + (seed % 5) / 10)
+        result = frustration(actors, signs)
+        truth = brute_force_frustration(actors, signs)
+        assert result.exact and result.value == result.lower_bound == truth, seed
+        assert len(frustrated_edges(signs, result.partition)) == truth, seed
+
+
+def test_every_bounded_path_encloses_the_truth_on_seeded_graphs():
+    budgets = [NO_EFFORT, Effort(cut_rounds=1, cuts_per_round=5, sources=3, node_limit=0, time_limit=1.0),
+               Effort(cut_rounds=0, cuts_per_round=0, sources=0, node_limit=1, time_limit=1.0)]
+    for seed in range(30):
+        actors, signs = random_signed(100 + seed, 11)
+        truth = brute_force_frustration(actors, signs)
+        for budget in budgets:
+            result = frustration(actors, signs, effort=budget)
+            assert result.lower_bound <= truth <= result.value, (seed, budget)
+            assert result.exact == (result.lower_bound == result.value)
+            assert result.value == len(frustrated_edges(signs, result.partition)), (seed, budget)
+
+
+def test_components_are_solved_apart_and_their_indices_add_up():
+    one, two = random_signed(3, 9), random_signed(4, 8)
+    renamed = {pair(*(f"m{n[1:]}" for n in sorted(key))): sign for key, sign in two[1].items()}
+    actors = one[0] + [f"m{n[1:]}" for n in two[0]] + ["loner"]
+    result = frustration(actors, {**one[1], **renamed})
+    assert result.value == brute_force_frustration(*one) + brute_force_frustration(*two)
+    assert result.partition["loner"] == 0 and result.exact
+
+
+def test_the_highland_tribes_have_frustration_seven():
+    # Read (1954), Hage & Harary (1983): 16 subtribes, 29 alliances and 29 enmities.
+    from scripts.bench_balance import highland_tribes
+
+    actors, signs = highland_tribes()
+    assert len(signs) == 58 and sorted(signs.values()).count(1) == 29
+    result = frustration(actors, signs)
+    assert result.exact and result.value == 7 == len(result.frustrated)
 
 
 signed_graphs = st.integers(min_value=1, max_value=8).flatmap(

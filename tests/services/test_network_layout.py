@@ -56,7 +56,6 @@ def _boxes(nodes: list[dict], positions: dict[str, tuple[float, float]]) -> tupl
 
 
 def test_the_seed_network_keeps_every_label_clear_of_other_labels_and_nodes(session):
-    network._layout_cache.clear()
     drawn = network.vis_network(session, ViewFilter())
     points, extents = _boxes(drawn["nodes"], {n["id"]: (n["x"], n["y"]) for n in drawn["nodes"]})
     assert len(points) == 17
@@ -67,8 +66,8 @@ def test_the_seed_network_keeps_every_label_clear_of_other_labels_and_nodes(sess
     zoom = min(1.0, width / (1.1 * (right - left)), height / (1.1 * (bottom - top)))
     assert zoom * network.OPTIONS["nodes"]["font"]["size"] >= network.MIN_LABEL_PX
     # Deterministic: computed again from scratch, the same positions.
-    network._layout_cache.clear()
-    assert network.layout(session) == network.layout(session) == network._compute_layout(session)
+    network._computed.clear()
+    assert network.layout(session) == network._compute(network._inputs(session))
 
 
 def test_separate_pushes_boxes_apart_deterministically_and_keeps_the_picture():

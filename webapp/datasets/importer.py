@@ -26,7 +26,7 @@ from ..models import Actor, Dataset, EventEvidence, Passage, RelationEvidence, S
 from ..text.mentions import mentions
 from ..text.sentences import sentence_bounds
 from .names import actor_names
-from . import exporter, yamlio
+from . import exporter, republications, yamlio
 from .files import FileRefused, read_bytes
 from .reader import ID_PATTERN, Problem, SourceSpec, is_web_address, read_source
 
@@ -473,6 +473,8 @@ def import_article(session: Session, article: Article | None, dataset_id: str, *
         dataset.revision = (dataset.revision or 0) + 1
         _record_import(session, row, before, editor)
     session.flush()
+    if changed:
+        republications.refresh(session, dataset_id)
 
     return ImportReport(
         source_id=source.id, dataset_id=dataset_id, replaced=existing is not None, changed=changed,

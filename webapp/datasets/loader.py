@@ -9,16 +9,17 @@ One load runs at a time (``lock_loads``): a second waits for it, a while, then g
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import exc, select, text
+from sqlalchemy import Table, bindparam, exc, func, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
-from .. import revisions
+from .. import migrate, revisions
 from ..models import (
     Actor,
     ActorAlias,
@@ -27,6 +28,7 @@ from ..models import (
     Event,
     EventActor,
     EventEvidence,
+    LoadFingerprint,
     Passage,
     Relation,
     RelationEvidence,
@@ -34,8 +36,20 @@ from ..models import (
     Source,
     utcnow,
 )
-from . import exporter
-from .reader import ActorSpec, BlocSpec, DatasetSpec, EventSpec, EvidenceSpec, Problem, RelationSpec, read_dataset
+from . import exporter, republications, yamlio
+from .files import FileRefused, read_bytes
+from .reader import (
+    ActorSpec,
+    BlocSpec,
+    DatasetSpec,
+    EventSpec,
+    ID_PATTERN,
+    EvidenceSpec,
+    Problem,
+    RelationSpec,
+    SourceSpec,
+    read_dataset,
+)
 
 M = TypeVar("M")
 
@@ -163,12 +177,83 @@ class LoadReport:
 
 def load_directory(session: Session, directory: str | Path, *, overwrite_app_edits: bool = False,
                    allow_removals: bool = False, wait_s: float | None = None) -> LoadReport:
-    """Validate a dataset directory and load it; raise DatasetInvalid, LoadRefused or LoadBusy (writing nothing)."""
+    """Validate a dataset directory and load it; raise DatasetInvalid, LoadRefused or LoadBusy (writing nothing).
+
+    Files identical to those of the dataset's last load, read by the same code into a dataset nobody
+    has changed since, are not read again: that load would change nothing (the load rule has nothing
+    to refuse either), so the report says the dataset is up to date.
+    """
+    directory = Path(directory)
+    dataset_id = _declared_id(directory)
+    files = None
+    if dataset_id:
+        lock_loads(session, dataset_id, wait_s=wait_s)  # first: on SQLite its first statement takes the writer's lock
+        files = files_fingerprint(session, directory)
+    if files and dataset_id:
+        stored = session.get(LoadFingerprint, dataset_id)
+        if stored is not None and stored.files == files and stored.state == state_fingerprint(session, dataset_id):
+            return LoadReport(dataset_id, revision=session.scalars(
+                select(Dataset.revision).where(Dataset.id == dataset_id)).one())
     spec, problems = read_dataset(directory)
     if problems or spec is None:
         raise DatasetInvalid(problems)
-    return load_dataset(session, spec, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals,
-                        wait_s=wait_s)
+    report = load_dataset(session, spec, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals,
+                          wait_s=wait_s)
+    if files:
+        session.merge(LoadFingerprint(dataset_id=spec.id, files=files, state=state_fingerprint(session, spec.id)))
+        session.flush()
+    return report
+
+
+# The code that decides what a dataset's files mean: a new version of it reads the same files afresh.
+_READING_CODE = ("datasets/reader.py", "datasets/loader.py", "datasets/yamlio.py", "datasets/files.py",
+                 "datasets/fields.py", "datasets/vocabulary.py", "text/match.py", "dates.py", "models.py")
+
+
+def files_fingerprint(session: Session, directory: Path) -> str | None:
+    """A hash of every file the reader reads, of that code and of the schema; None when a file is refused
+    (then the reader says why)."""
+    digest = hashlib.sha256(str(migrate.revision_of(session.connection())).encode())
+    package = Path(__file__).resolve().parent.parent
+    names = ["dataset.yaml", "actors.yaml", "relations.yaml", "events.yaml"]
+    folder = directory / "sources"
+    names += sorted(f"sources/{path.name}" for path in folder.glob("*.md")) if folder.is_dir() else []
+    try:
+        root = directory.resolve()
+        for name in _READING_CODE:
+            digest.update((package / name).read_bytes())
+        for name in names:
+            path = directory / name
+            digest.update(f"\0{name}\0".encode())
+            digest.update(read_bytes(path, root=root) if os.path.lexists(path) else b"\0absent")
+    except (FileRefused, OSError):
+        return None
+    return digest.hexdigest()
+
+
+def state_fingerprint(session: Session, dataset_id: str) -> str:
+    """A digest of what any change to a dataset's records moves: its revision, its names to ignore, and
+    each kind's count and sum of versions (every edit raises a version; every removal lowers a count)."""
+    dataset = session.execute(select(Dataset.revision, Dataset.title, Dataset.description, Dataset.ignored_names)
+                              .where(Dataset.id == dataset_id)).one()
+    parts: list[Any] = list(dataset)
+    for model in (Bloc, Source, Actor, Relation, Event):
+        parts += session.execute(select(func.count(), func.coalesce(func.sum(model.version), 0))
+                                 .where(model.dataset_id == dataset_id)).one()
+    parts.append(session.scalar(select(func.count()).select_from(Passage).join(Source)
+                                .where(Source.dataset_id == dataset_id)))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _declared_id(directory: Path) -> str | None:
+    """The id dataset.yaml gives (the directory's name without one), read without the rest of the files."""
+    try:
+        data, problems = yamlio.parse(read_bytes(directory / "dataset.yaml", root=directory.resolve()).decode())
+    except (FileRefused, OSError, UnicodeDecodeError):
+        return None
+    ident = data.get("id") if isinstance(data, dict) and not problems else None
+    ident = directory.name if ident is None else ident
+    return ident if isinstance(ident, str) and ID_PATTERN.match(ident) else None
 
 
 def id_collisions(session: Session, spec: DatasetSpec) -> list[Problem]:
@@ -200,6 +285,9 @@ class _Sync:
         self.session = session
         self.report = report
         self.created: set[int] = set()
+        # New rows are not ORM objects: a first load of 50,000 relations is a few statements, not 50,000 objects.
+        self.queued: dict[Any, list[dict[str, Any]]] = {}
+        self.passages: dict[tuple[str, int, int], Passage] = {}
 
     def assign(self, obj: Any, values: dict[str, Any]) -> bool:
         changed = False
@@ -208,6 +296,17 @@ class _Sync:
                 setattr(obj, key, value)
                 changed = True
         return changed
+
+    def queue(self, kind: str, model: Any, values: dict[str, Any]) -> None:
+        """A new row, inserted with the others of its table in one statement (``insert_queued``)."""
+        self.queued.setdefault(model, []).append(values)
+        self.report.created[kind] += 1
+
+    def insert_queued(self, *models: Any) -> None:
+        for model in models:
+            rows = self.queued.pop(model, [])
+            if rows:
+                self.session.execute(insert(_table(model)), rows)
 
     def upsert(self, kind: str, model: type[M], existing: dict[Any, M], key: Any, values: dict[str, Any]) -> M:
         obj = existing.get(key)
@@ -234,6 +333,11 @@ class _Sync:
             if key not in keep:
                 self.session.delete(obj)
                 self.report.deleted[kind] += 1
+
+
+def _table(model: Any) -> Table:
+    """A model's table, for Core statements: executemany without the ORM's per-row bookkeeping."""
+    return cast(Table, model.__table__)
 
 
 def _by_id(session: Session, model: Any, dataset_id: str) -> dict[Any, Any]:
@@ -289,39 +393,55 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
 
     sources = _by_id(session, Source, spec.id)
     for source in spec.sources:
-        sync.upsert("source", Source, sources, source.id, {
-            "id": source.id, "dataset_id": spec.id, "title": source.title, "publisher": source.publisher,
-            "author": source.author, "url": source.url,
-            "published": str(source.published) if source.published else None,
-            "published_first": source.published.first if source.published else None,
-            "published_inferred": source.published_inferred, "language": source.language,
-            "text": source.text, "filename": source.filename,
-        })
+        values = source_values(source, spec.id)
+        if source.id in sources:
+            sync.upsert("source", Source, sources, source.id, values)
+        else:
+            sync.queue("source", Source, values)
     session.flush()
+    sync.insert_queued(Source)
 
     actors = _by_id(session, Actor, spec.id)
+    affiliations: list[dict[str, Any]] = []
     for position, actor in enumerate(spec.actors):
         # Affiliations are set after every actor exists (they may point forward).
         values = actor_values(actor, spec.id)
         del values["affiliation_id"]
+        if actor.id not in actors:
+            sync.queue("actor", Actor, {**values, "position": position})
+            for index, name in enumerate(actor.aliases):
+                sync.queued.setdefault(ActorAlias, []).append({"actor_id": actor.id, "position": index, "name": name})
+            if actor.affiliation_id:
+                affiliations.append({"actor": actor.id, "affiliation": actor.affiliation_id})
+            continue
         row = sync.upsert("actor", Actor, actors, actor.id, {**values, "position": position})
         sync.replace_children(
             "actor", row, "aliases", [a.name for a in row.aliases], actor.aliases,
             lambda pos, name: ActorAlias(position=pos, name=name),
         )
     session.flush()
+    sync.insert_queued(Actor, ActorAlias)
+    if affiliations:
+        actors_table = _table(Actor)
+        session.execute(update(actors_table).where(actors_table.c.id == bindparam("actor"))
+                        .values(affiliation_id=bindparam("affiliation")), affiliations)
     for actor in spec.actors:
-        row = actors[actor.id]
-        if sync.assign(row, {"affiliation_id": actor.affiliation_id}) and id(row) not in sync.created:
+        row = actors.get(actor.id)
+        if row is not None and sync.assign(row, {"affiliation_id": actor.affiliation_id}):
             report.updated["actor"] += 1
 
     passages = _sync_passages(session, sync, spec)
 
     relations = _by_id(session, Relation, spec.id)
     for position, relation in enumerate(spec.relations):
-        row = sync.upsert("relation", Relation, relations, relation.id,
-                          {**relation_values(relation, spec.id), "position": position})
-        wanted = [passages[_passage_key(e)].id for e in relation.evidence]
+        values = {**relation_values(relation, spec.id), "position": position}
+        wanted = [passages[_passage_key(e)] for e in relation.evidence]
+        if relation.id not in relations:
+            sync.queue("relation", Relation, values)
+            sync.queued.setdefault(RelationEvidence, []).extend(
+                {"relation_id": relation.id, "position": pos, "passage_id": pid} for pos, pid in enumerate(wanted))
+            continue
+        row = sync.upsert("relation", Relation, relations, relation.id, values)
         sync.replace_children(
             "relation", row, "evidence", [e.passage_id for e in row.evidence], wanted,
             lambda pos, pid: RelationEvidence(position=pos, passage_id=pid),
@@ -329,32 +449,43 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
 
     events = _by_id(session, Event, spec.id)
     for position, event in enumerate(spec.events):
-        row = sync.upsert("event", Event, events, event.id, {**event_values(event, spec.id), "position": position})
+        values = {**event_values(event, spec.id), "position": position}
+        wanted = [passages[_passage_key(e)] for e in event.evidence]
+        if event.id not in events:
+            sync.queue("event", Event, values)
+            sync.queued.setdefault(EventActor, []).extend(
+                {"event_id": event.id, "position": pos, "actor_id": actor_id}
+                for pos, actor_id in enumerate(event.actor_ids))
+            sync.queued.setdefault(EventEvidence, []).extend(
+                {"event_id": event.id, "position": pos, "passage_id": pid} for pos, pid in enumerate(wanted))
+            continue
+        row = sync.upsert("event", Event, events, event.id, values)
         sync.replace_children(
             "event", row, "actors", [a.actor_id for a in row.actors], event.actor_ids,
             lambda pos, actor_id: EventActor(position=pos, actor_id=actor_id),
         )
-        wanted = [passages[_passage_key(e)].id for e in event.evidence]
         sync.replace_children(
             "event", row, "evidence", [e.passage_id for e in row.evidence], wanted,
             lambda pos, pid: EventEvidence(position=pos, passage_id=pid),
         )
     session.flush()
+    sync.insert_queued(Relation, RelationEvidence, Event, EventActor, EventEvidence)
 
     listed = {("bloc", b.id) for b in spec.blocs} | {("source", s.id) for s in spec.sources} | {
         ("actor", a.id) for a in spec.actors} | {("relation", r.id) for r in spec.relations} | {
         ("event", e.id) for e in spec.events}
     # The records' states after the sync, built once for the load rule and for the revisions, and
-    # only when something changed (an unchanged reload cannot conflict with anything).
+    # only when something changed (an unchanged reload cannot conflict with anything) in records that
+    # were there before (a record this load creates has no earlier state to keep or to conflict with).
     removed = any(key not in listed for key in before)
-    after = record_states(session, spec.id) if report.changed or removed else {}
+    after = record_states(session, spec.id) if before and (report.changed or removed) else {}
     _apply_load_rule(before, after, listed, overwrite_app_edits=overwrite_app_edits, allow_removals=allow_removals)
 
     # Remove what the new version no longer has, dependants first.
     sync.delete_missing("relation", relations, {r.id for r in spec.relations})
     sync.delete_missing("event", events, {e.id for e in spec.events})
     session.flush()
-    sync.delete_missing("passage", passages, _cited_passages(spec))
+    sync.delete_missing("passage", sync.passages, _cited_passages(spec))
     session.flush()
     sync.delete_missing("actor", actors, {a.id for a in spec.actors})
     sync.delete_missing("source", sources, {s.id for s in spec.sources})
@@ -363,6 +494,7 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
 
     if report.changed:
         dataset.revision = (dataset.revision or 0) + 1
+        republications.refresh(session, spec.id)
         # What the deletions below removed is not "after" any more.
         _record_load_revisions(session, spec.id, before, {k: v for k, v in after.items() if k in listed})
     session.flush()
@@ -449,6 +581,17 @@ def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple
                                now=now)
 
 
+def source_values(source: SourceSpec, dataset_id: str) -> dict[str, Any]:
+    return {
+        "id": source.id, "dataset_id": dataset_id, "title": source.title, "publisher": source.publisher,
+        "author": source.author, "url": source.url,
+        "published": str(source.published) if source.published else None,
+        "published_first": source.published.first if source.published else None,
+        "published_inferred": source.published_inferred, "language": source.language,
+        "text": source.text, "filename": source.filename,
+    }
+
+
 def bloc_values(bloc: BlocSpec, dataset_id: str) -> dict[str, Any]:
     """A bloc's columns (position aside), for the loader and the app's edits alike."""
     return {"id": bloc.id, "dataset_id": dataset_id, "name": bloc.name, "color": bloc.color,
@@ -501,7 +644,9 @@ def _cited_passages(spec: DatasetSpec) -> set[tuple[str, int, int]]:
     return {_passage_key(e) for e in spec.evidence_items()}
 
 
-def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tuple[str, int, int], Passage]:
+def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tuple[str, int, int], int]:
+    """Every cited passage in the database, updated or inserted; (source, start, end) → passage id, and
+    ``sync.passages`` the rows (of the passages that existed) that the files no longer cite."""
     # Passages of the dataset's sources in the database too: those of a source the files no longer
     # list are uncited now, and go with it.
     source_ids = sorted({s.id for s in spec.sources} | set(session.scalars(
@@ -510,8 +655,20 @@ def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tup
         (p.source_id, p.start, p.end): p
         for p in session.scalars(select(Passage).where(Passage.source_id.in_(source_ids)))
     } if source_ids else {}
+    ids = {key: passage.id for key, passage in existing.items()}
+    new: dict[tuple[str, int, int], dict[str, Any]] = {}
     for evidence in spec.evidence_items():
         key = _passage_key(evidence)
-        sync.upsert("passage", Passage, existing, key, passage_values(evidence))
+        if key in existing:
+            sync.upsert("passage", Passage, existing, key, passage_values(evidence))
+        elif key not in new:
+            new[key] = passage_values(evidence)
     session.flush()
-    return existing
+    if new:
+        sync.report.created["passage"] += len(new)
+        session.execute(insert(_table(Passage)), list(new.values()))
+        # Read back rather than RETURNING in parameter order, which SQLite's driver pays for quadratically.
+        ids.update(((source_id, start, end), ident) for ident, source_id, start, end in session.execute(
+            select(Passage.id, Passage.source_id, Passage.start, Passage.end).where(Passage.source_id.in_(source_ids))))
+    sync.passages = existing
+    return ids

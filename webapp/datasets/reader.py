@@ -504,6 +504,8 @@ class RecordContext:
     actor_ids: set[str]
     types: dict[str, TypeSpec]
     sources: SourceTexts
+    # Each source's text folded for matching, once (a dataset cites each article thousands of times).
+    folded: dict[str, textmatch.FoldedText] = field(default_factory=dict)
 
 
 class SourceTexts(Protocol):
@@ -630,7 +632,10 @@ def check_evidence(item: _Item, context: RecordContext) -> EvidenceSpec | None:
     if source is None:
         item.problem("source", f"unknown source '{source_id}'")
         return None
-    spans = textmatch.find_all(source.text, quote)
+    folded = context.folded.get(source_id)
+    if folded is None:
+        folded = context.folded[source_id] = textmatch.fold(source.text)
+    spans = textmatch.find_all(source.text, quote, folded=folded)
     if not spans:
         item.problem("quote", f"quote not found in source '{source_id}': {_short(quote)!r}")
         return None
@@ -726,7 +731,12 @@ def _read_relations(reader: _Reader, spec: DatasetSpec, context: RecordContext) 
     name = "relations.yaml"
     data = reader.load_yaml(name)
     seen: dict[str, tuple[str, int]] = {}
-    for raw, file in reader.items(name, data, "relation"):
+    # Each entry is let go once checked: 50,000 parsed relations need not outlive their specs.
+    pending = reader.items(name, data, "relation")
+    del data
+    pending.reverse()
+    while pending:
+        raw, file = pending.pop()
         item = _Item(reader, file, raw, "a relation", RELATION_FIELDS)
         relation_id, relation = _check_relation(item, context)
         if relation_id is None or not _claim(seen, reader, "relation", relation_id, file, item.line):
@@ -766,7 +776,12 @@ def _read_events(reader: _Reader, spec: DatasetSpec, context: RecordContext) -> 
     name = "events.yaml"
     data = reader.load_yaml(name, required=False)
     seen: dict[str, tuple[str, int]] = {}
-    for raw, file in reader.items(name, data, "event"):
+    # Each entry is let go once checked: 50,000 parsed relations need not outlive their specs.
+    pending = reader.items(name, data, "event")
+    del data
+    pending.reverse()
+    while pending:
+        raw, file = pending.pop()
         item = _Item(reader, file, raw, "an event", EVENT_FIELDS)
         event_id, event = _check_event(item, context)
         if event_id is None or not _claim(seen, reader, "event", event_id, file, item.line):

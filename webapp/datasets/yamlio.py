@@ -16,6 +16,8 @@ import yaml
 class Mapping(dict):
     """A YAML mapping that remembers its own line and the line of each key."""
 
+    __slots__ = ("line", "key_lines")
+
     line: int
     key_lines: dict[str, int]
 
@@ -25,6 +27,8 @@ class Mapping(dict):
 
 class Sequence(list):
     """A YAML sequence that remembers its own line and the line of each item."""
+
+    __slots__ = ("line", "item_lines")
 
     line: int
     item_lines: list[int]
@@ -49,9 +53,10 @@ class YamlProblem:
     message: str
 
 
-# No curated file comes near these; they bound the time and memory a hostile file can take.
+# No curated file comes near these (a relation of 50,000 holds 20 to 30 values); they bound the time
+# and memory a hostile file can take.
 MAX_DEPTH = 64
-MAX_NODES = 250_000
+MAX_NODES = 3_000_000
 
 
 class _Refused(yaml.MarkedYAMLError):
@@ -61,30 +66,10 @@ class _Refused(yaml.MarkedYAMLError):
         super().__init__(problem=message, problem_mark=mark)
 
 
-class _Loader(yaml.SafeLoader):
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-        self.nodes = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-            raise _Refused(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in dataset files: "
-                           "write each value out", event.start_mark)
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(f"more than {MAX_NODES:,} values in one YAML document: split the file", event.start_mark)
-        if not isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            return super().compose_node(parent, index)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+# libyaml's parser when PyYAML was built with it (about 20 times faster), PyYAML's own otherwise;
+# either way the values are built here from the parser's events, one at a time, never as a node tree.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
 
 
 # Dates stay strings: a partial date is validated by our own rules, and
@@ -94,63 +79,153 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_STR = "tag:yaml.org,2002:str"
+_KEY, _SKIP = object(), object()  # a mapping waiting for its next key; a value whose key was refused
 
-def _convert(node: yaml.Node, loader: _Loader, problems: list[YamlProblem], line_offset: int) -> Any:
-    line = node.start_mark.line + 1 + line_offset
-    if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)
-        result = Mapping()
-        result.line = line
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = _convert(key_node, loader, problems, line_offset)
-            key_line = key_node.start_mark.line + 1 + line_offset
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                problems.append(YamlProblem(key_line, "a mapping key must be a plain name"))
+
+class _Open:
+    """A list or mapping being built, and (for a mapping) the key its next value goes under."""
+
+    __slots__ = ("container", "key", "key_line")
+
+    def __init__(self, container: Mapping | Sequence) -> None:
+        self.container = container
+        self.key: Any = _KEY
+        self.key_line = 0
+
+
+class _Builder:
+    """Plain data, with lines, from one document's parser events; refuses aliases, depth and size."""
+
+    def __init__(self, loader: Any, problems: list[YamlProblem], line_offset: int) -> None:
+        self.loader, self.problems, self.line_offset = loader, problems, line_offset
+        self.tags: dict[str, str] = {}  # plain scalar → its resolved tag ("2015", "true", "a00012" recur)
+
+    def scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            if event.implicit[0]:
+                tag = self.tags.get(event.value)
+                if tag is None:
+                    tag = self.tags[event.value] = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            else:
+                tag = _STR
+        if tag == _STR:
+            return event.value
+        marks: tuple[Any, Any] = (event.start_mark, event.end_mark)  # libyaml's marks are of its own class
+        node = yaml.ScalarNode(tag, event.value, *marks, style=event.style)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as error:  # e.g. an integer of more digits than Python converts
+            self.problems.append(YamlProblem(line, f"cannot read this value: {error}"))
+            return None
+        finally:
+            self.loader.constructed_objects.pop(node, None)
+
+    def document(self) -> Any:
+        loader, line_offset = self.loader, self.line_offset
+        stack: list[_Open] = []
+        nodes = 0
+        root: Any = None
+        while True:
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+                if not stack:
+                    return root
                 continue
-            key = str(key)
-            if key in result:
-                problems.append(YamlProblem(key_line, f"duplicate key '{key}' (first on line {result.key_lines[key]})"))
-                continue
-            result[key] = _convert(value_node, loader, problems, line_offset)
-            result.key_lines[key] = key_line
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items = Sequence(_convert(child, loader, problems, line_offset) for child in node.value)
-        items.line = line
-        items.item_lines = [child.start_mark.line + 1 + line_offset for child in node.value]
-        return items
-    try:
-        return loader.construct_object(node, deep=True)
-    except (ValueError, OverflowError) as error:  # e.g. an integer of more digits than Python converts
-        problems.append(YamlProblem(line, f"cannot read this value: {error}"))
-        return None
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                raise _Refused(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in dataset files: "
+                               "write each value out", event.start_mark)
+            nodes += 1
+            if nodes > MAX_NODES:
+                raise _Refused(f"more than {MAX_NODES:,} values in one YAML document: split the file", event.start_mark)
+            line = event.start_mark.line + 1 + line_offset
+            value: Any
+            if isinstance(event, yaml.ScalarEvent):
+                value = self.scalar(event, line)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
+                if isinstance(event, yaml.SequenceStartEvent):
+                    value = Sequence()
+                    value.line, value.item_lines = line, []
+                else:
+                    value = Mapping()
+                    value.line, value.key_lines = line, {}
+            if not stack:
+                root = value
+            else:
+                self.attach(stack[-1], value, line, isinstance(event, yaml.ScalarEvent))
+            if not isinstance(event, yaml.ScalarEvent):
+                stack.append(_Open(value))
+            elif not stack:
+                return root
+
+    def attach(self, parent: _Open, value: Any, line: int, scalar: bool) -> None:
+        container = parent.container
+        if isinstance(container, Sequence):
+            container.append(value)
+            container.item_lines.append(line)
+        elif parent.key is _KEY:
+            if not scalar or not isinstance(value, (str, int, float, bool)) or value is None:
+                self.problems.append(YamlProblem(line, "a mapping key must be a plain name"))
+                parent.key = _SKIP
+            elif str(value) in container:
+                key = str(value)
+                first = container.key_lines[key]
+                self.problems.append(YamlProblem(line, f"duplicate key '{key}' (first on line {first})"))
+                parent.key = _SKIP
+            else:
+                parent.key, parent.key_line = str(value), line
+        else:
+            if parent.key is not _SKIP:
+                container[parent.key] = value
+                container.key_lines[parent.key] = parent.key_line
+            parent.key = _KEY
 
 
 def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document; return its data (with line numbers) and any problems."""
+    unprintable = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if unprintable:
+        line = text.count("\n", 0, unprintable.start()) + 1 + line_offset
+        return None, [YamlProblem(line, f"the character U+{ord(unprintable.group()):04X} is not allowed in YAML")]
     loader: _Loader | None = None
     try:
-        loader = _Loader(text)  # this already refuses characters YAML does not allow
-        node = loader.get_single_node()
-        if node is None:
+        loader = _Loader(text)
+        loader.get_event()  # the stream's start
+        if isinstance(loader.peek_event(), yaml.StreamEndEvent):
             return None, []
+        start = loader.get_event()  # the document's start
         problems: list[YamlProblem] = []
-        return _convert(node, loader, problems, line_offset), problems
+        data = _Builder(loader, problems, line_offset).document()
+        loader.get_event()  # the document's end
+        following = loader.get_event()
+        if not isinstance(following, yaml.StreamEndEvent):
+            raise yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
+                                              "but found another document", following.start_mark)
+        return data, problems
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         reason = error.problem or error.context or "invalid YAML"
+        if reason == "found character that cannot start any token" and mark is not None:  # libyaml's words
+            reason = f"found character {_character_at(text, mark.line, mark.column)!r} that cannot start any token"
+        if reason == "exceeded maximum nesting depth":  # libyaml's own bound, met before the events reach ours
+            return None, [YamlProblem(line, f"lists and mappings nested more than {MAX_DEPTH} levels deep")]
         return None, [YamlProblem(line, reason if isinstance(error, _Refused) else f"YAML syntax error: {reason}")]
-    except yaml.reader.ReaderError as error:
-        line = text.count("\n", 0, max(error.position, 0)) + 1 + line_offset
-        character = error.character if isinstance(error.character, int) else 0
-        return None, [YamlProblem(line, f"the character U+{character:04X} is not allowed in YAML")]
     except yaml.YAMLError as error:
         return None, [YamlProblem(1 + line_offset, f"YAML error: {error}")]
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    return lines[line][column:column + 1] if line < len(lines) else ""
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:

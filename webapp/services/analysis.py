@@ -7,23 +7,29 @@ How several relations between one pair become one sign: structural relations
 (sign 0: leads, member of…) are left out; the pair takes the sign whose
 relations weigh more, each weighted by the curator's confidence (high 3,
 medium 2, low 1), a tie counts as adversarial, and a pair with relations of
-both signs is flagged ``contested``. Direction is ignored: balance is about
-pairs.
+both signs in overlapping time is flagged ``contested``
+(``corroboration.contested_relations``). Direction is ignored: balance is
+about pairs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path
 from sqlalchemy.orm import Session
 
 from ..dates import PartialDate
-from . import records
+from . import pages, records
+from .corroboration import contested_relations
 from .balance import Pair, frustration, is_balanced, is_weakly_balanced, pair, triangles
 from .filters import FilterError, ViewFilter, parse_date
 from .graph import actor_rows, data_revision, filtered_edges
@@ -69,9 +75,13 @@ class Side:
 
     @property
     def weights(self) -> tuple[int, int]:
-        positive = sum(_weight(r) for r in self.relations if r["sign"] > 0)
-        negative = sum(_weight(r) for r in self.relations if r["sign"] < 0)
-        return positive, negative
+        # Kept once the pair's relations are all in (signed_pairs): every triangle asks again.
+        # (Not functools.cached_property: its lock costs more than the sum at 50,000 pairs.)
+        kept: tuple[int, int] | None = self.__dict__.get("_weights")
+        if kept is None:
+            kept = self.__dict__["_weights"] = (sum(_weight(r) for r in self.relations if r["sign"] > 0),
+                                                sum(_weight(r) for r in self.relations if r["sign"] < 0))
+        return kept
 
     @property
     def sign(self) -> int:
@@ -80,7 +90,8 @@ class Side:
 
     @property
     def contested(self) -> bool:
-        return len({r["sign"] for r in self.relations}) > 1
+        """Evidence of both signs in overlapping time: the one definition (``corroboration``)."""
+        return bool(contested_relations(self.relations))
 
     def leading(self) -> dict[str, Any]:
         """The relation that best states the pair's sign (most weight, then most evidence, then curated order)."""
@@ -111,15 +122,17 @@ def clause(relation: dict[str, Any], names: dict[str, str]) -> str:
     return template.format(a=a, b=b)
 
 
-def _triad(a: str, b: str, c: str, sides: dict[Pair, Side], names: dict[str, str]) -> dict[str, Any]:
-    signs = {key: sides[key].sign for key in (pair(a, b), pair(b, c), pair(a, c))}
-    negatives = [key for key, sign in signs.items() if sign < 0]
-    order = [a, b, c]
-    if len(negatives) == 1:
-        # "Two friends who are enemies": put the shared friend in the middle.
-        apex = ({a, b, c} - negatives[0]).pop()
-        x, y = sorted(negatives[0], key=lambda n: names.get(n, n))
-        order = [x, apex, y]
+def _order(a: str, b: str, c: str, values: list[int], names: dict[str, str]) -> list[str]:
+    """The triangle's actors (sorted; ``values`` the signs of ab, bc, ac) as its sentence names them:
+    "two friends who are enemies" around the shared friend."""
+    if values.count(-1) != 1:
+        return [a, b, c]
+    enemies = ((a, b), (b, c), (a, c))[values.index(-1)]
+    x, y = sorted(enemies, key=lambda n: (names.get(n, n), n))
+    return [x, next(n for n in (a, b, c) if n not in enemies), y]
+
+
+def _triad(order: list[str], sides: dict[Pair, Side], names: dict[str, str]) -> dict[str, Any]:
     x, y, z = order
     ordered = [sides[pair(x, y)], sides[pair(y, z)], sides[pair(z, x)]]
     values = [s.sign for s in ordered]
@@ -128,7 +141,7 @@ def _triad(a: str, b: str, c: str, sides: dict[Pair, Side], names: dict[str, str
     label = " — ".join(names.get(n, n) for n in order)
     if balanced:
         sentence = f"{label}: {'; '.join(clauses)}."
-    elif len(negatives) == 1:
+    elif values.count(-1) == 1:
         sentence = (f"{names.get(y, y)} is caught between {names.get(x, x)} and {names.get(z, z)}: "
                     f"{clauses[0]}, {clauses[1]}, but {clauses[2]}.")
     else:
@@ -150,24 +163,63 @@ def _triad(a: str, b: str, c: str, sides: dict[Pair, Side], names: dict[str, str
     }
 
 
-def analyse(edges: Iterable[dict[str, Any]], names: dict[str, str], blocs: dict[str, str | None]) -> dict[str, Any]:
-    """Balance of a list of edges (as ``filtered_edges`` returns them): no database needed."""
-    sides = signed_pairs(edges)
-    triads = [_triad(a, b, c, sides, names) for a, b, c in triangles({k: s.sign for k, s in sides.items()})]
-    # Tensions first (strongly unbalanced before "all at odds"), the best-documented first.
-    triads.sort(key=lambda t: (t["balanced"], t["weakly_balanced"], -t["evidence_count"], t["names"]))
+TRIADS_PER_PAGE = 500
+
+
+def ranked_triangles(sides: dict[Pair, Side], names: dict[str, str]) -> list[tuple[tuple[Any, ...], list[str]]]:
+    """Every triangle as (sort key, actors in sentence order): tensions first (strongly unbalanced before
+    "all at odds"), the best-documented first, then by name. Cheap: no sentence is written here."""
+    # Keyed by the sorted pair as a tuple: a triangle's three look-ups then build no frozensets.
+    signs = {(side.a, side.b): side.sign for side in sides.values()}
+    evidence = {(side.a, side.b): sum(r["evidence_count"] for r in side.relations) for side in sides.values()}
+    ranked = []
+    for a, b, c in triangles(signs):
+        keys = ((a, b), (b, c), (a, c))
+        values = [signs[k] for k in keys]
+        order = _order(a, b, c, values, names)
+        key = (is_balanced(*values), is_weakly_balanced(*values), -sum(evidence[k] for k in keys),
+               [names.get(n, n) for n in order], order)
+        ranked.append((key, order))
+    ranked.sort(key=lambda item: item[0])
+    return ranked
+
+
+def analyse(edges: Iterable[dict[str, Any]], names: dict[str, str], blocs: dict[str, str | None], *,
+            page: int = 1, per_page: int | None = None, tensions_only: bool = False,
+            sides: dict[Pair, Side] | None = None) -> dict[str, Any]:
+    """Balance of a list of edges (as ``filtered_edges`` returns them): no database needed.
+
+    Every triangle is counted; only page ``page`` of ``per_page`` of them (tensions first, the
+    best-documented first; with ``tensions_only`` the pages run over the tensions alone) is written
+    out with sentences and sides. A page past the end gives the last one. ``sides``: ``signed_pairs(edges)``
+    when the caller has it already.
+    """
+    sides = signed_pairs(edges) if sides is None else sides
+    ranked = ranked_triangles(sides, names)
+    listed = sum(1 for (is_bal, *_), _ in ranked if not is_bal) if tensions_only else len(ranked)
+    size = per_page or max(1, listed)
+    number = min(page, max(1, -(-listed // size)))
+    chosen = ranked[(number - 1) * size:min(number * size, listed)]
+    triads = [_triad(order, sides, names) for _, order in chosen]
     signed_actors = sorted({n for key in sides for n in key})
     result = frustration(signed_actors, {key: side.sign for key, side in sides.items()}, blocs=blocs)
     unbalanced: dict[str, int] = {}
-    for triad in triads:
-        if not triad["balanced"]:
-            for actor in triad["actors"]:
-                unbalanced[actor] = unbalanced.get(actor, 0) + 1
+    balanced_count = weak_only = 0
+    for (is_bal, is_weak, *_), order in ranked:
+        if is_bal:
+            balanced_count += 1
+            continue
+        weak_only += is_weak
+        for actor in order:
+            unbalanced[actor] = unbalanced.get(actor, 0) + 1
     return {
         "triads": triads,
+        "triad_count": len(ranked),
+        "triads_page": pages.pager_context(pages.Page(triads, number, size, listed)),
         "frustration": result.value,
         "frustration_lower_bound": result.lower_bound,
         "method": result.method,
+        "components": {"count": result.components, "exact": result.exact_components},
         "partition": result.partition,
         "frustrated": [
             {"actors": sorted(key), "names": [names.get(a, a) for a in sorted(key)], "sign": sides[key].sign,
@@ -181,66 +233,118 @@ def analyse(edges: Iterable[dict[str, Any]], names: dict[str, str], blocs: dict[
         ],
         "actors": sorted(
             ({"id": a, "label": names.get(a, a), "unbalanced": unbalanced.get(a, 0)} for a in signed_actors),
-            key=lambda row: (-row["unbalanced"], row["label"]),
+            key=lambda row: (-row["unbalanced"], row["label"], row["id"]),
         ),
         "summary": {
             "pairs": len(sides),
-            "triangles": len(triads),
-            "balanced": sum(1 for t in triads if t["balanced"]),
-            "unbalanced": sum(1 for t in triads if not t["balanced"]),
-            "weakly_balanced_only": sum(1 for t in triads if not t["balanced"] and t["weakly_balanced"]),
+            "triangles": len(ranked),
+            "balanced": balanced_count,
+            "unbalanced": len(ranked) - balanced_count,
+            "weakly_balanced_only": weak_only,
         },
     }
 
 
-def _actors_of(session: Session, edges: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, str | None]]:
+Rows = dict[str, dict[str, Any]]
+
+
+def _rows(session: Session, ids: Iterable[str], rows: Rows | None = None) -> Rows:
+    """The actors' rows (label, bloc, colour), from ``rows`` when the caller read them already."""
+    wanted = set(ids)
+    if rows is not None and wanted <= rows.keys():
+        return rows
+    return {r["id"]: r for r in actor_rows(session, ViewFilter(), wanted)} if wanted else {}
+
+
+def _actors_of(session: Session, edges: list[dict[str, Any]],
+               rows: Rows | None = None) -> tuple[dict[str, str], dict[str, str | None]]:
     ids = {end for e in edges for end in (e["from"], e["to"])}
-    rows = actor_rows(session, ViewFilter(), ids) if ids else []
-    return {r["id"]: r["label"] for r in rows}, {r["id"]: r["bloc"] for r in rows}
+    found = _rows(session, ids, rows)
+    return {i: found[i]["label"] for i in ids if i in found}, {i: found[i]["bloc"] for i in ids if i in found}
 
 
-def balance(session: Session, view: ViewFilter) -> dict[str, Any]:
-    """Triangles with their signs, unbalanced counts per actor, the frustration index and its camps."""
-    edges = filtered_edges(session, view)
-    result = analyse(edges, *_actors_of(session, edges))
+def balance(session: Session, view: ViewFilter, *, page: int = 1, per_page: int | None = None,
+            edges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Triangles with their signs (``per_page`` of them, page ``page``), unbalanced counts per actor,
+    the frustration index and its camps."""
+    edges = filtered_edges(session, view) if edges is None else edges
+    result = analyse(edges, *_actors_of(session, edges), page=page, per_page=per_page or TRIADS_PER_PAGE)
     result["meta"] = {"filter": view.query(), "revision": data_revision(session), "pair_rule": PAIR_RULE}
     return result
 
 
-def brokers(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
+def brokers(session: Session, view: ViewFilter, edges: list[dict[str, Any]] | None = None,
+            sides: dict[Pair, Side] | None = None, rows: Rows | None = None) -> list[dict[str, Any]]:
     """Actors by betweenness over cooperative ties: who the others' cooperation has to pass through."""
-    edges = filtered_edges(session, view)
-    sides = signed_pairs(edges)
-    graph = nx.Graph()
-    graph.add_edges_from((side.a, side.b, {"sign": side.sign}) for side in sides.values())
-    if graph.number_of_nodes() == 0:
+    if sides is None:
+        sides = signed_pairs(filtered_edges(session, view) if edges is None else edges)
+    partners: dict[str, list[tuple[str, int]]] = {}
+    for side in sides.values():
+        partners.setdefault(side.a, []).append((side.b, side.sign))
+        partners.setdefault(side.b, []).append((side.a, side.sign))
+    if not partners:
         return []
-    cooperative = nx.Graph()
-    cooperative.add_nodes_from(graph.nodes)
-    cooperative.add_edges_from((a, b) for a, b, sign in graph.edges(data="sign") if sign > 0)
-    # Exact betweenness is O(actors × ties); on large networks sample the path sources (Brandes–Pich).
-    samples = None if cooperative.number_of_nodes() <= BETWEENNESS_EXACT_MAX else BETWEENNESS_SAMPLES
-    centrality = nx.betweenness_centrality(cooperative, k=samples, normalized=True, seed=2015)
-    rows = {row["id"]: row for row in actor_rows(session, view, set(graph.nodes))}
+    actors = sorted(partners)
+    cooperative = [(side.a, side.b) for side in sides.values() if side.sign > 0]
+    if len(actors) <= BETWEENNESS_EXACT_MAX:
+        graph = nx.Graph()
+        graph.add_nodes_from(actors)
+        graph.add_edges_from(cooperative)
+        centrality = nx.betweenness_centrality(graph, normalized=True)
+    else:
+        # Exact betweenness is O(actors × ties); on large networks sample the path sources (Brandes–Pich).
+        centrality = sampled_betweenness(actors, cooperative, BETWEENNESS_SAMPLES)
+    rows = _rows(session, actors, rows)
     result = []
-    for actor in graph.nodes:
-        partners = [(other, graph.edges[actor, other]["sign"]) for other in graph.neighbors(actor)]
-        friendly_blocs = sorted({rows[o]["bloc_name"] for o, s in partners if s > 0 and rows[o]["bloc_name"]})
+    for actor in actors:
+        ties = partners[actor]
+        friendly_blocs = sorted({rows[o]["bloc_name"] for o, s in ties if s > 0 and rows[o]["bloc_name"]})
         result.append({
             "id": actor, "label": rows[actor]["label"], "bloc": rows[actor]["bloc"],
             "bloc_name": rows[actor]["bloc_name"], "color": rows[actor]["color"],
-            "betweenness": round(centrality[actor], 4), "degree": graph.degree[actor],
-            "cooperative": sum(1 for _, s in partners if s > 0),
-            "adversarial": sum(1 for _, s in partners if s < 0),
+            "betweenness": round(centrality[actor], 4), "degree": len(ties),
+            "cooperative": sum(1 for _, s in ties if s > 0),
+            "adversarial": sum(1 for _, s in ties if s < 0),
             "cooperates_across": friendly_blocs,
         })
-    result.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"]))
+    result.sort(key=lambda r: (-r["betweenness"], -r["degree"], r["label"], r["id"]))
     return result
 
 
-def camps(session: Session, view: ViewFilter, partition: dict[str, int]) -> dict[str, Any]:
+def sampled_betweenness(actors: list[str], ties: list[tuple[str, str]], samples: int,
+                        seed: int = 2015) -> dict[str, float]:
+    """Normalised betweenness estimated from ``samples`` path sources (all of them when there are fewer actors),
+    as networkx's ``betweenness_centrality(k=…)`` estimates it; Brandes's two passes run level by level for
+    every source at once (sparse products), so no Python loop visits an edge."""
+    n = len(actors)
+    index = {actor: i for i, actor in enumerate(actors)}
+    if n <= 2 or not ties:
+        return dict.fromkeys(actors, 0.0)
+    rows = np.array([index[a] for a, _ in ties] + [index[b] for _, b in ties])
+    cols = np.array([index[b] for _, b in ties] + [index[a] for a, _ in ties])
+    adjacency = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    chosen = np.array(sorted(random.Random(seed).sample(range(n), min(samples, n))))
+    k = len(chosen)
+    dist = shortest_path(adjacency, unweighted=True, indices=chosen)
+    levels = int(np.nanmax(np.where(np.isfinite(dist), dist, np.nan)))
+    sigma = np.zeros((k, n))
+    sigma[np.arange(k), chosen] = 1.0
+    for level in range(1, levels + 1):
+        before = np.where(dist == level - 1, sigma, 0.0)
+        sigma += np.where(dist == level, (adjacency @ before.T).T, 0.0)
+    delta = np.zeros((k, n))
+    for level in range(levels, 0, -1):
+        share = np.where(dist == level, (1.0 + delta) / np.where(sigma > 0, sigma, 1.0), 0.0)
+        delta += np.where(dist == level - 1, sigma * (adjacency @ share.T).T, 0.0)
+    delta[np.arange(k), chosen] = 0.0
+    scale = 1.0 / ((n - 1) * (n - 2)) * n / k
+    values = delta.sum(axis=0) * scale
+    return {actor: float(values[i]) for i, actor in enumerate(actors)}
+
+
+def camps(session: Session, view: ViewFilter, partition: dict[str, int], rows: Rows | None = None) -> dict[str, Any]:
     """The two camps of the frustration split beside the curated blocs."""
-    rows = {row["id"]: row for row in actor_rows(session, view, set(partition))}
+    rows = _rows(session, partition, rows)
     table: dict[str | None, list[int]] = {}
     for actor, camp in partition.items():
         table.setdefault(rows[actor]["bloc"], [0, 0])[camp] += 1
@@ -270,12 +374,62 @@ def _at(view: ViewFilter, date: PartialDate) -> ViewFilter:
     return dataclasses.replace(view, at=date, date_from=None, date_to=None)
 
 
-def diff(session: Session, view: ViewFilter, before: PartialDate, after: PartialDate) -> dict[str, Any]:
+class History:
+    """The filter's relations at every date from one read: ``filtered_edges`` without its date, then the
+    relations valid in a window picked here by the rule of ``ViewFilter.relation_conditions`` (begun by
+    the window's last day, not ended before its first; undated bounds are open), the ego network
+    re-taken at each date. The page asks for many dates; each would otherwise be a query."""
+
+    def __init__(self, view: ViewFilter, edges: list[dict[str, Any]]) -> None:
+        self.view = view
+        self.edges = edges
+        bounds: dict[str | None, PartialDate | None] = {None: None}
+        for edge in edges:
+            for value in (edge["start"], edge["end"]):
+                if value not in bounds:
+                    bounds[value] = PartialDate.parse(value)
+        # Days as ordinals, an open bound as one past every date: a window is then two array comparisons.
+        self.begins = np.array([bounds[e["start"]].first.toordinal() if e["start"] else -1 << 40  # type: ignore[union-attr]
+                                for e in edges], dtype=np.int64)
+        self.ends = np.array([bounds[e["end"]].last.toordinal() if e["end"] else 1 << 40  # type: ignore[union-attr]
+                              for e in edges], dtype=np.int64)
+
+    @classmethod
+    def read(cls, session: Session, view: ViewFilter) -> History:
+        return cls(view, filtered_edges(session, dataclasses.replace(view, at=None, date_from=None, date_to=None)))
+
+    def mask(self, first: dt.date | None, last: dt.date | None) -> np.ndarray:
+        """Which of ``edges`` are valid in the window (either end open)."""
+        keep = np.ones(len(self.edges), dtype=bool)
+        if last is not None:
+            keep &= self.begins <= last.toordinal()
+        if first is not None:
+            keep &= self.ends >= first.toordinal()
+        if self.view.focus is not None:
+            ego = self.view.ego((e["from"], e["to"]) for e, kept in zip(self.edges, keep, strict=True) if kept)
+            assert ego is not None
+            keep &= np.array([e["from"] in ego and e["to"] in ego for e in self.edges], dtype=bool)
+        return keep
+
+    def window(self, first: dt.date | None, last: dt.date | None) -> list[dict[str, Any]]:
+        return [e for e, kept in zip(self.edges, self.mask(first, last), strict=True) if kept]
+
+    def at(self, date: PartialDate) -> list[dict[str, Any]]:
+        return self.window(date.first, date.last)
+
+    def current(self) -> list[dict[str, Any]]:
+        """The edges under the view's own date (as ``filtered_edges(session, view)`` returns them)."""
+        return self.window(*self.view.window()) if self.view.is_timed else self.edges
+
+
+def diff(session: Session, view: ViewFilter, before: PartialDate, after: PartialDate,
+         history: History | None = None, rows: Rows | None = None) -> dict[str, Any]:
     """What changed between two dates: relations that appeared, ended, and pairs that changed sign."""
-    old = {e["id"]: e for e in filtered_edges(session, _at(view, before))}
-    new = {e["id"]: e for e in filtered_edges(session, _at(view, after))}
+    history = history or History.read(session, view)
+    old = {e["id"]: e for e in history.at(before)}
+    new = {e["id"]: e for e in history.at(after)}
     old_sides, new_sides = signed_pairs(old.values()), signed_pairs(new.values())
-    names, _ = _actors_of(session, [*old.values(), *new.values()])
+    names, _ = _actors_of(session, [*old.values(), *new.values()], rows)
 
     def row(edge: dict[str, Any]) -> dict[str, Any]:
         return {"id": edge["id"], "from": edge["from"], "to": edge["to"], "type": edge["type"],
@@ -300,22 +454,43 @@ def event_dates(session: Session, view: ViewFilter) -> list[str]:
                   key=lambda d: PartialDate.parse(d).first)
 
 
-def balance_over_time(session: Session, view: ViewFilter, dates: list[str] | None = None) -> list[dict[str, Any]]:
-    """The share of balanced triangles as of each event date (at most ``MAX_TIMELINE_DATES``)."""
+def balance_over_time(session: Session, view: ViewFilter, dates: list[str] | None = None,
+                      history: History | None = None, sides: dict[Pair, Side] | None = None) -> list[dict[str, Any]]:
+    """The share of balanced triangles as of each event date (at most ``MAX_TIMELINE_DATES``).
+
+    A triangle at a date is a triangle of the whole history whose three pairs have signed relations
+    then, so the triangles are listed once and each date only re-weighs the pairs (as ``Side`` does).
+    """
     dates = event_dates(session, view) if dates is None else dates
     if len(dates) > MAX_TIMELINE_DATES:
         step = len(dates) / MAX_TIMELINE_DATES
         dates = [dates[int(i * step)] for i in range(MAX_TIMELINE_DATES - 1)] + [dates[-1]]
+    if not dates:
+        return []
+    history = history or History.read(session, view)
+    sides = signed_pairs(history.edges) if sides is None else sides  # of every date: the untimed edges
+    number = {(side.a, side.b): i for i, side in enumerate(sides.values())}
+    corners = np.array([[number[a, b], number[b, c], number[a, c]] for a, b, c in triangles(number)],
+                       dtype=np.int64).reshape(-1, 3)
+    signed = [i for i, e in enumerate(history.edges) if e["sign"] != 0 and e["from"] != e["to"]]
+    owner = np.array([number[min(e["from"], e["to"]), max(e["from"], e["to"])]
+                      for e in (history.edges[i] for i in signed)], dtype=np.int64)
+    weight = np.array([_weight(history.edges[i]) for i in signed], dtype=float)
+    positive = np.array([history.edges[i]["sign"] > 0 for i in signed], dtype=bool)
     points = []
     for date in dates:
-        edges = filtered_edges(session, _at(view, PartialDate.parse(date)))
-        sides = signed_pairs(edges)
-        signs = [tuple(sides[pair(x, y)].sign for x, y in ((a, b), (b, c), (a, c)))
-                 for a, b, c in triangles({k: side.sign for k, side in sides.items()})]
-        balanced = sum(1 for triple in signs if is_balanced(*triple))
+        when = PartialDate.parse(date)
+        valid = history.mask(when.first, when.last)[signed]
+        present = np.bincount(owner[valid], minlength=len(sides)) > 0
+        cooperative = np.bincount(owner[valid & positive], weights=weight[valid & positive], minlength=len(sides))
+        adversarial = np.bincount(owner[valid & ~positive], weights=weight[valid & ~positive], minlength=len(sides))
+        sign = np.where(cooperative > adversarial, 1, -1)
+        alive = present[corners].all(axis=1)
+        count = int(alive.sum())
+        balanced = int((alive & (sign[corners].prod(axis=1) > 0)).sum())
         points.append({
-            "date": date, "triangles": len(signs), "balanced": balanced,
-            "share": balanced / len(signs) if signs else None,
+            "date": date, "triangles": count, "balanced": balanced,
+            "share": balanced / count if count else None,
         })
     return points
 
@@ -362,29 +537,50 @@ def chart(points: list[dict[str, Any]], width: int = 320, height: int = 120) -> 
     }
 
 
-def page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, PartialDate] | None) -> dict[str, Any]:
-    """Everything the analysis page shows, each tension with the evidence of its three sides."""
-    result = balance(session, view)
-    tensions = [t for t in result["triads"] if not t["balanced"]]
-    shown = tensions[:MAX_TENSIONS_SHOWN]
+def page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, PartialDate] | None,
+         tensions_page: int = 1) -> dict[str, Any]:
+    """Everything the analysis page shows, each tension with the evidence of its three sides.
+
+    The relations are read once; the tensions come ``MAX_TENSIONS_SHOWN`` at a time, page ``tensions_page``.
+    """
+    history = History.read(session, view)
+    edges = history.current()
+    rows = _rows(session, {end for e in history.edges for end in (e["from"], e["to"])})
+    sides = signed_pairs(edges)
+    tensions = tension_page(session, view, tensions_page, edges, sides=sides, rows=rows)
+    dates = event_dates(session, view)  # read once for both
+    comparison = comparison or default_comparison(session, view, dates)
+    over_time = balance_over_time(session, view, dates, history, sides=None if view.is_timed else sides)
+    return {
+        **tensions,
+        "brokers": brokers(session, view, sides=sides, rows=rows)[:8],
+        "camps": camps(session, view, tensions["balance"]["partition"], rows),
+        "diff": diff(session, view, *comparison, history=history, rows=rows) if comparison else None,
+        "over_time": over_time,
+        "chart": chart(over_time),
+    }
+
+
+def tension_page(session: Session, view: ViewFilter, number: int = 1, edges: list[dict[str, Any]] | None = None,
+                 sides: dict[Pair, Side] | None = None, rows: Rows | None = None) -> dict[str, Any]:
+    """One page of tensions (unbalanced triangles, the best-documented first) with their sides' evidence."""
+    edges = filtered_edges(session, view) if edges is None else edges
+    result = analyse(edges, *_actors_of(session, edges, rows), page=number, per_page=MAX_TENSIONS_SHOWN,
+                     tensions_only=True, sides=sides)
+    result["meta"] = {"filter": view.query(), "revision": data_revision(session), "pair_rule": PAIR_RULE}
+    shown = result["triads"]
     relations = records.relations_by_id(session, {r for t in shown for r in t["relations"]})
     passages = [p for r in relations.values() for p in r["evidence"]]
     add_excerpts(session, passages, {a for t in shown for a in t["actors"]})
     for tension in shown:
         for side in tension["sides"]:
             side["records"] = [relations[r] for r in side["relations"]]
-    dates = event_dates(session, view)  # read once for both
-    comparison = comparison or default_comparison(session, view, dates)
-    over_time = balance_over_time(session, view, dates)
+    listed = pages.Page(shown, result["triads_page"]["number"], MAX_TENSIONS_SHOWN, result["summary"]["unbalanced"])
     return {
         "balance": result,
         "tensions": shown,
-        "hidden_tensions": len(tensions) - len(shown),
-        "brokers": brokers(session, view)[:8],
-        "camps": camps(session, view, result["partition"]),
-        "diff": diff(session, view, *comparison) if comparison else None,
-        "over_time": over_time,
-        "chart": chart(over_time),
+        "tension_page": listed,
+        "hidden_tensions": listed.total - listed.last,
     }
 
 

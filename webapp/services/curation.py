@@ -38,7 +38,7 @@ from ..models import (
     RelationEvidence, RelationType, Source, utcnow,
 )
 from ..text.match import find_all, occurrence_of, words_span
-from . import access, versioning
+from . import access, network, versioning
 from .access import Caller, Invalid
 from .records import NotFound
 
@@ -264,6 +264,7 @@ def _finish(session: Session, kind: str, row: Any, action: str, caller: Caller, 
     revisions.add_revision(session, dataset_id=row.dataset_id, kind=kind, ident=row.id, version=version,
                            action=action, editor=caller.name or "?", before=before, after=after, now=now, extra=extra)
     revisions.bump_dataset(session, row.dataset_id)
+    network.place_new_actors(session)  # a new actor goes beside its neighbours; nothing else moves
     return Saved(kind, row.id, row.dataset_id, version, after)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..datasets.vocabulary import SIGN_NAMES
-from ..models import Actor, ActorAlias, Bloc, Dataset, Event, Relation, Source
+from ..models import Actor, ActorAlias, Bloc, Dataset, Event, Passage, Relation, Source
 from . import annotations as notes_service
-from . import records
+from . import actor_relations, corroboration, records
+from .corroboration import contested_relations
 from .filters import ViewFilter
 from .graph import filtered_edges, relation_types
 from ..datasets.names import actor_names
@@ -44,6 +45,10 @@ def page_context(session: Session, view: ViewFilter) -> dict[str, Any]:
         "blocs": session.execute(select(Bloc.id, Bloc.name, Bloc.color).order_by(Bloc.dataset_id, Bloc.position)).all(),
         "sources": session.execute(select(Source.id, Source.title).order_by(Source.published_first)).all(),
         "actors": [{"id": a.id, "name": a.name, "aliases": aliases.get(a.id, [])} for a in actors],
+        # Who is quoted or reported as saying something: the choices of the speaker filter.
+        "speakers": [{"id": row.id, "name": row.name} for row in session.execute(
+            select(Actor.id, Actor.name).where(Actor.id.in_(select(Passage.speaker_id).distinct()))
+            .order_by(Actor.name))],
     }
 
 
@@ -68,14 +73,16 @@ def _source_texts(session: Session, ids: set[str]) -> dict[str, str]:
 
 
 def panel(session: Session, kind: str, ident: str, view: ViewFilter,
-          caller: notes_service.Caller = notes_service.ANONYMOUS) -> dict[str, Any]:
-    """A detail panel's data: the record, its evidence with a sentence of context, mentions marked, and notes."""
+          caller: notes_service.Caller = notes_service.ANONYMOUS, relations_page: int = 1) -> dict[str, Any]:
+    """A detail panel's data: the record, its evidence with a sentence of context, mentions marked, and notes.
+    An actor with many relations shows their counts and one page of them (``actor_relations``)."""
     if kind == "actor":
-        record = records.actor_detail(session, ident, view)
+        record = actor_relations.actor_record(session, ident, view, relations_page)
         groups: dict[str, list[dict[str, Any]]] = {}
         for relation in record["relations"]:
             groups.setdefault(relation["type_label"], []).append(relation)
-        record["groups"] = sorted(groups.items())
+        # A page of many keeps its order, the strongest-evidenced first; a short list is grouped by type.
+        record["groups"] = [("", record["relations"])] if record["overview"] else sorted(groups.items())
         passages = [p for r in record["relations"] for p in r["evidence"]]
         passages += [p for e in record["events"] for p in e["evidence"]]
         involved = {ident}  # in its own panel, only the actor's own mentions are marked
@@ -91,9 +98,18 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
         record = records.event_detail(session, ident)
         passages = record["evidence"]
         involved = {a["id"] for a in record["actors"]}
+    if kind == "relation":
+        record["contest"] = contest(session, record, view)
+        if record["contest"]:
+            passages = passages + record["contest"]["cooperative"] + record["contest"]["adversarial"]
     add_excerpts(session, passages, involved)
     if kind == "actor":
+        corroboration.annotate(session, [*record["relations"], *record["events"]])
         record["key_passages"] = key_passages(record["relations"])
+    else:
+        sides = [{"evidence": record["contest"][side]} for side in ("cooperative", "adversarial")] \
+            if kind == "relation" and record["contest"] else []
+        corroboration.annotate(session, [record, *sides])
     found, where = notes_service.on_records(session, caller, kind, ident, passages)
     result = {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
               "caller": caller}
@@ -103,6 +119,29 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
             select(Actor.id, Actor.name).where(Actor.dataset_id == record["dataset"], Actor.id != ident)
             .order_by(Actor.name))]
     return result
+
+
+def contest(session: Session, relation: dict[str, Any], view: ViewFilter) -> dict[str, Any] | None:
+    """For a relation's panel: when its pair is contested (under the filter), the passages of each sign
+    side by side, each with the relation it backs; else None."""
+    if relation["sign"] == 0:
+        return None
+    a, b = relation["from"], relation["to"]
+    ids = session.scalars(select(Relation.id).where(
+        or_(and_(Relation.source_id == a, Relation.target_id == b),
+            and_(Relation.source_id == b, Relation.target_id == a)),
+        Relation.sign != 0, *view.relation_conditions())).all()
+    related = records.relations_by_id(session, set(ids) | {relation["id"]})
+    taking_part = contested_relations(related.values())
+    if relation["id"] not in taking_part:
+        return None
+    sides: dict[int, list[dict[str, Any]]] = {1: [], -1: []}
+    for other in related.values():
+        if other["id"] in taking_part:
+            sides[other["sign"]].extend({**passage, "relation": other} for passage in other["evidence"])
+    for passages in sides.values():
+        passages.sort(key=lambda p: (p["source_published"] or "", p["source"], p["start"]))
+    return {"cooperative": sides[1], "adversarial": sides[-1]}
 
 
 KEY_PASSAGES = 6

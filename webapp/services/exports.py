@@ -34,7 +34,8 @@ MEDIA_TYPES = {
     "csv": "text/csv",
 }
 CSV_COLUMNS = ("id", "from", "from_label", "to", "to_label", "type", "type_label", "sign", "directed",
-               "start", "start_inferred", "end", "end_inferred", "confidence", "evidence_count", "summary")
+               "start", "start_inferred", "end", "end_inferred", "confidence", "evidence_count", "independent_sources",
+               "contested", "summary")
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")

@@ -13,18 +13,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..dates import DateError, PartialDate
 from ..inputs import whole_number
 from ..models import (
-    CONFIDENCES, Actor, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence, Source,
+    CONFIDENCES, VOICES, Actor, Bloc, Dataset, Event, EventActor, EventEvidence, Passage, Relation, RelationEvidence,
+    Source,
 )
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import RelationType
 
 MAX_DEPTH = 3
+MAX_SOURCES = 1000
 _DATE = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
 _IDS = {"type": "string", "description": "ids, comma-separated (or the parameter repeated)"}
 # The one filter's query parameters, declared once: the parser below reads exactly these, and the API's
@@ -41,10 +43,19 @@ PARAMETER_SCHEMAS: dict[str, dict[str, Any]] = {
     "focus": {"type": "string", "examples": ["iraq"], "description": "an actor id: its neighbourhood only"},
     "depth": {"type": "integer", "minimum": 1, "maximum": MAX_DEPTH, "description": "steps from 'focus'"},
     "min_confidence": {"enum": list(CONFIDENCES)},
+    "min_sources": {"type": "integer", "minimum": 1, "maximum": MAX_SOURCES,
+                    "description": "only claims backed by at least this many independent sources "
+                                   "(a republication counts with its original)"},
+    "voice": {"type": "string", "examples": ["report", "quote,opinion"],
+              "description": f"only evidence in these voices ({', '.join(VOICES)}), comma-separated"},
+    "speaker": {"type": "string", "examples": ["kerry"],
+                "description": "an actor id: only evidence this actor is quoted or reported as saying"},
     "dataset": {"type": "string", "examples": ["iraq-intel-2015"], "description": "a dataset id"},
     "include_isolated": {"enum": ["0", "1", "true", "false", "yes", "no"]},
 }
 PARAMETERS = tuple(PARAMETER_SCHEMAS)
+# A source as it counts towards independent sources: a republication as its original.
+ORIGINAL = func.coalesce(Source.republished_from, Source.id)
 
 
 class FilterError(ValueError):
@@ -75,6 +86,9 @@ def _list(args: Mapping[str, str], name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item for item in items if item))
 
 
+_LISTS = ("types", "blocs", "voice")
+
+
 def _text(args: Mapping[str, str], name: str) -> str | None:
     raw = (args.get(name) or "").strip()
     return raw or None
@@ -91,6 +105,9 @@ class ViewFilter:
     focus: str | None = None
     depth: int = 1
     min_confidence: str | None = None
+    min_sources: int | None = None
+    voices: tuple[str, ...] = ()
+    speaker: str | None = None
     dataset: str | None = None
     include_isolated: bool = False
     # Kept for messages and cache keys: the parameters as given.
@@ -122,6 +139,19 @@ class ViewFilter:
             raise FilterError("min_confidence",
                               f"'min_confidence' must be one of {', '.join(CONFIDENCES)}, not {confidence!r}")
 
+        sources_raw = _text(args, "min_sources")
+        min_sources = None
+        if sources_raw is not None:
+            min_sources = whole_number(sources_raw, 1, MAX_SOURCES)
+            if min_sources is None:
+                raise FilterError("min_sources",
+                                  f"'min_sources' must be a whole number from 1 to {MAX_SOURCES}, not {sources_raw!r}")
+        voices = _list(args, "voice")
+        unknown = [v for v in voices if v not in VOICES]
+        if unknown:
+            raise FilterError("voice",
+                              f"'voice' must be among {', '.join(VOICES)}, not {', '.join(map(repr, unknown))}")
+
         isolated_raw = (_text(args, "include_isolated") or "0").lower()
         if isolated_raw not in ("0", "1", "true", "false", "yes", "no"):
             raise FilterError("include_isolated", f"'include_isolated' must be 1 or 0, not {isolated_raw!r}")
@@ -130,8 +160,9 @@ class ViewFilter:
             at=at, date_from=date_from, date_to=date_to,
             types=_list(args, "types"), blocs=_list(args, "blocs"), source=_text(args, "source"),
             focus=focus, depth=depth, min_confidence=confidence, dataset=_text(args, "dataset"),
+            min_sources=min_sources, voices=voices, speaker=_text(args, "speaker"),
             include_isolated=isolated_raw in ("1", "true", "yes"),
-            raw=tuple(sorted((k, ",".join(_list(args, k)) if k in ("types", "blocs") else args[k])
+            raw=tuple(sorted((k, ",".join(_list(args, k)) if k in _LISTS else args[k])
                              for k in PARAMETERS if args.get(k))),
         )
 
@@ -157,6 +188,39 @@ class ViewFilter:
 
     # --- SQL -----------------------------------------------------------------
 
+    @property
+    def sifts_evidence(self) -> bool:
+        """Whether only some of a claim's evidence counts (one source, voice or speaker)."""
+        return bool(self.source or self.voices or self.speaker)
+
+    def passage_conditions(self) -> list[ColumnElement[bool]]:
+        """The evidence that counts: of the chosen source, in the chosen voices, by the chosen speaker."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.source:
+            conditions.append(Passage.source_id == self.source)
+        if self.voices:
+            conditions.append(Passage.voice.in_(self.voices))
+        if self.speaker:
+            conditions.append(Passage.speaker_id == self.speaker)
+        return conditions
+
+    def _backed(self, owner: Any, passage: Any, record_id: Any) -> ColumnElement[bool] | None:
+        """A claim is kept when some of its evidence counts and, with ``min_sources``, when the evidence that
+        counts comes from that many independent sources."""
+        if self.min_sources is None:
+            if not self.sifts_evidence:
+                return None
+            return exists(select(owner).join(Passage, Passage.id == passage)
+                          .where(owner == record_id, *self.passage_conditions()))
+        independent = (
+            select(func.count(distinct(ORIGINAL))).select_from(owner.table)
+            .join(Passage, Passage.id == passage)
+            .join(Source, Source.id == Passage.source_id)
+            .where(owner == record_id, *self.passage_conditions())
+            .scalar_subquery()
+        )
+        return independent >= self.min_sources
+
     def relation_conditions(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if self.dataset:
@@ -172,12 +236,9 @@ class ViewFilter:
         if self.blocs:
             in_blocs = select(Actor.id).where(Actor.bloc_id.in_(self.blocs))
             conditions.append(and_(Relation.source_id.in_(in_blocs), Relation.target_id.in_(in_blocs)))
-        if self.source:
-            conditions.append(exists(
-                select(RelationEvidence.relation_id)
-                .join(Passage, Passage.id == RelationEvidence.passage_id)
-                .where(RelationEvidence.relation_id == Relation.id, Passage.source_id == self.source)
-            ))
+        backed = self._backed(RelationEvidence.relation_id, RelationEvidence.passage_id, Relation.id)
+        if backed is not None:
+            conditions.append(backed)
         if self.min_confidence:
             allowed = CONFIDENCES[CONFIDENCES.index(self.min_confidence):]
             conditions.append(Relation.confidence.in_(allowed))
@@ -201,11 +262,9 @@ class ViewFilter:
                 select(EventActor.event_id).join(Actor, Actor.id == EventActor.actor_id)
                 .where(EventActor.event_id == Event.id, Actor.bloc_id.in_(self.blocs))
             ))
-        if self.source:
-            conditions.append(exists(
-                select(EventEvidence.event_id).join(Passage, Passage.id == EventEvidence.passage_id)
-                .where(EventEvidence.event_id == Event.id, Passage.source_id == self.source)
-            ))
+        backed = self._backed(EventEvidence.event_id, EventEvidence.passage_id, Event.id)
+        if backed is not None:
+            conditions.append(backed)
         return conditions
 
     def actor_conditions(self) -> list[ColumnElement[bool]]:
@@ -246,6 +305,7 @@ def check_exists(session: Session, view: ViewFilter) -> None:
         ("blocs", Bloc, view.blocs),
         ("source", Source, [view.source] if view.source else []),
         ("focus", Actor, [view.focus] if view.focus else []),
+        ("speaker", Actor, [view.speaker] if view.speaker else []),
     ]
     for parameter, model, ids in checks:
         ids = list(ids)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from ..dates import precision_of
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES, SIGN_NAMES
-from ..models import Actor, ActorAlias, Bloc, Dataset, Relation, RelationEvidence, RelationType
-from .filters import ViewFilter
+from ..models import Actor, ActorAlias, Bloc, Dataset, Passage, Relation, RelationEvidence, RelationType, Source
+from .corroboration import contested_relations
+from .filters import ORIGINAL, ViewFilter
 
 
 def relation_types(session: Session) -> dict[str, dict[str, Any]]:
@@ -32,8 +33,12 @@ def data_revision(session: Session) -> str:
 
 def filtered_edges(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
     """The relations the filter keeps (focus included), as plain dicts, in curated order."""
+    # The evidence that counts under the filter, its passages and its independent sources.
     evidence_count = (
-        select(RelationEvidence.relation_id, func.count().label("n"))
+        select(RelationEvidence.relation_id, func.count().label("n"), func.count(distinct(ORIGINAL)).label("k"))
+        .join(Passage, Passage.id == RelationEvidence.passage_id)
+        .join(Source, Source.id == Passage.source_id)
+        .where(*view.passage_conditions())
         .group_by(RelationEvidence.relation_id)
         .subquery()
     )
@@ -43,6 +48,7 @@ def filtered_edges(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
             Relation.directed, Relation.start, Relation.end, Relation.confidence, Relation.summary,
             Relation.start_inferred, Relation.end_inferred, Relation.dataset_id,
             func.coalesce(evidence_count.c.n, 0).label("evidence_count"),
+            func.coalesce(evidence_count.c.k, 0).label("independent_sources"),
         )
         .outerjoin(evidence_count, evidence_count.c.relation_id == Relation.id)
         .where(*view.relation_conditions())
@@ -57,13 +63,17 @@ def filtered_edges(session: Session, view: ViewFilter) -> list[dict[str, Any]]:
             "start": row.start, "end": row.end,
             "start_precision": precision_of(row.start), "end_precision": precision_of(row.end),
             "start_inferred": row.start_inferred, "end_inferred": row.end_inferred, "confidence": row.confidence,
-            "evidence_count": row.evidence_count, "summary": row.summary, "dataset": row.dataset_id,
+            "evidence_count": row.evidence_count, "independent_sources": row.independent_sources,
+            "contested": False, "summary": row.summary, "dataset": row.dataset_id,
         }
         for row in session.execute(query)
     ]
     ego = view.ego((e["from"], e["to"]) for e in edges)
     if ego is not None:
         edges = [e for e in edges if e["from"] in ego and e["to"] in ego]
+    by_id = {e["id"]: e for e in edges}
+    for edge_id in contested_relations(edges):
+        by_id[edge_id]["contested"] = True
     return edges
 
 
@@ -135,6 +145,7 @@ def graph(session: Session, view: ViewFilter) -> dict[str, Any]:
             "edge_count": len(edges),
             # Relations with neither start nor end hold at every date: say so when a date is chosen.
             "undated_count": sum(1 for e in edges if not e["start"] and not e["end"]),
+            "contested_count": sum(1 for e in edges if e["contested"]),
             "filter": view.query(),
             "blocs": blocs,
             "revision": data_revision(session),

@@ -38,7 +38,8 @@ class NotFound(LookupError):
 
 
 _PASSAGE_LOAD = (selectinload(Passage.source).load_only(Source.id, Source.title, Source.published,
-                                                         Source.published_inferred, Source.publisher),
+                                                         Source.published_inferred, Source.publisher,
+                                                         Source.republished_from),
                  selectinload(Passage.speaker).load_only(Actor.id, Actor.name))
 
 
@@ -49,6 +50,8 @@ def passage_data(passage: Passage) -> dict[str, Any]:
         "source_title": passage.source.title,
         "source_publisher": passage.source.publisher,
         "source_published": passage.source.published,
+        # The source as it counts among independent sources: a republication as its original.
+        "source_original": passage.source.republished_from or passage.source_id,
         "start": passage.start,
         "end": passage.end,
         "text": passage.exact,
@@ -58,6 +61,12 @@ def passage_data(passage: Passage) -> dict[str, Any]:
         "speaker": passage.speaker_id,
         "speaker_name": passage.speaker.name if passage.speaker else None,
     }
+
+
+def _evidence(passages: list[dict[str, Any]]) -> dict[str, Any]:
+    """A claim's evidence, with its count of passages and of independent sources."""
+    return {"evidence": passages, "evidence_count": len(passages),
+            "independent_sources": len({p["source_original"] for p in passages})}
 
 
 def _relation_data(relation: Relation, types: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -82,7 +91,7 @@ def _relation_data(relation: Relation, types: dict[str, dict[str, Any]]) -> dict
         "confidence": relation.confidence,
         "summary": relation.summary,
         "dataset": relation.dataset_id,
-        "evidence": [passage_data(e.passage) for e in relation.evidence],
+        **_evidence([passage_data(e.passage) for e in relation.evidence]),
     }
 
 
@@ -108,7 +117,7 @@ def _event_data(event: Event) -> dict[str, Any]:
         "summary": event.summary,
         "actors": [{"id": a.actor_id, "name": a.actor.name} for a in event.actors],
         "dataset": event.dataset_id,
-        "evidence": [passage_data(e.passage) for e in event.evidence],
+        **_evidence([passage_data(e.passage) for e in event.evidence]),
     }
 
 
@@ -262,3 +271,11 @@ def source_detail(session: Session, source_id: str) -> dict[str, Any]:
         for p in passages
     ]
     return data
+
+
+def events_by_id(session: Session, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Several events with their actors and evidence, in one round of queries."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {e.id: _event_data(e) for e in session.scalars(_events_query().where(Event.id.in_(wanted)))}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +16,9 @@ from .graph import filtered_edges
 from .records import list_events
 
 
+@lru_cache(maxsize=8192)
 def _first(date: str | None) -> dt.date:
+    # Cached: tens of thousands of items share a few thousand dates.
     return PartialDate.parse(date).first if date else dt.date.min
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..dates import PartialDate, interval_text
 from ..inputs import whole_number
 from ..datasets.vocabulary import SIGN_NAMES
 from .filters import FilterError, ViewFilter
+from .pages import Page, page_of
 
 WIDTH = 1400
 GUTTER = 230
@@ -18,6 +20,17 @@ ROW = 18
 EVENT_ROW = 16
 TOP = 26
 UNDATED_WIDTH = 118
+# At scale the timeline draws one page of relation rows (the seed's fit on one, with no pager) and at most
+# this many lanes of events; a density band then shows how many items begin each year, all of them.
+ROWS_PER_PAGE = 200
+MAX_EVENT_LANES = 12
+DENSITY_HEIGHT = 28
+
+
+@lru_cache(maxsize=8192)
+def _date(value: str) -> PartialDate:
+    """A partial date parsed once: tens of thousands of items share a few thousand dates."""
+    return PartialDate.parse(value)
 
 
 def _sentence(relation: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -63,6 +76,16 @@ class Row:
 
 
 @dataclass
+class Density:
+    """How many items of the whole window begin in one period: a bar of the density band."""
+
+    x: float
+    width: float
+    height: float
+    title: str
+
+
+@dataclass
 class TimelineLayout:
     first: dt.date
     last: dt.date
@@ -75,6 +98,10 @@ class TimelineLayout:
     as_of: float | None = None
     as_of_label: str | None = None
     zoom: dict[str, str] = field(default_factory=dict)
+    rows_page: Page[Any] | None = None  # the page of relation rows drawn, when there are more than one
+    hidden_events: int = 0  # events in the window beyond the lanes drawn
+    density: list[Density] = field(default_factory=list)
+    density_y: float = 0
 
     def x(self, day: dt.date) -> float:
         span = (self.last - self.first).days or 1
@@ -86,7 +113,7 @@ def _year_range(items: list[dict[str, Any]]) -> tuple[int, int]:
     for item in items:
         for key in ("date", "end", "start"):
             if item.get(key):
-                years.append(PartialDate.parse(item[key]).first.year)
+                years.append(_date(item[key]).first.year)
     if not years:
         today = dt.date.today().year
         return today - 1, today
@@ -120,10 +147,12 @@ def zoom_window(args: Mapping[str, str], items: list[dict[str, Any]],
 
 def build(
     items: list[dict[str, Any]], view: ViewFilter, args: Mapping[str, str], group: str, names: Mapping[str, str],
-    period: tuple[int, int] | None = None,
+    period: tuple[int, int] | None = None, page: int = 1,
 ) -> TimelineLayout:
     """Lay out events (top lanes), relation intervals (one row each, grouped by type or actor), and last
-    the relations nobody dates, in a group of their own and never as a bar across all time."""
+    the relations nobody dates, in a group of their own and never as a bar across all time. Past
+    ``ROWS_PER_PAGE`` rows only page ``page`` of them is drawn, past ``MAX_EVENT_LANES`` lanes no more
+    events, and a density band counts everything the window holds."""
     year_from, year_to = zoom_window(args, items, period, view.at)
     layout = TimelineLayout(first=dt.date(year_from, 1, 1), last=dt.date(year_to, 12, 31))
     span_years = year_to - year_from + 1
@@ -139,17 +168,22 @@ def build(
     events = [i for i in items if i["kind"] == "event"]
     lanes: list[float] = []
     layout.rows.append(Row("Events", y, heading=True))
+    begins: list[tuple[dt.date, str]] = []  # (when, kind) of everything in the window, for the density band
     for event in events:
-        date = PartialDate.parse(event["date"])
-        end = PartialDate.parse(event["end"]).last if event.get("end") else date.last
+        date = _date(event["date"])
+        end = _date(event["end"]).last if event.get("end") else date.last
         if end < layout.first or date.first > layout.last:
             continue
+        begins.append((max(date.first, layout.first), "event"))
         x1 = layout.x(max(date.first, layout.first))
         x2 = layout.x(min(end, layout.last))
         point = date.precision == "day" and not event.get("end")
         width = max(x2 - x1, 6.0)
         lane = next((i for i, right in enumerate(lanes) if right + 4 < x1), None)
         if lane is None:
+            if len(lanes) >= MAX_EVENT_LANES:
+                layout.hidden_events += 1
+                continue
             lanes.append(0.0)
             lane = len(lanes) - 1
         lanes[lane] = x1 + max(width, 10.0)
@@ -162,6 +196,7 @@ def build(
             point=point,
         ))
     y += max(len(lanes), 1) * EVENT_ROW + 14
+    density_y = y
 
     relations = [i for i in items if i["kind"] == "relation"]
     if group == "actor":
@@ -175,14 +210,35 @@ def build(
     for relation in relations:
         if relation.get("start") or relation.get("end"):
             groups.setdefault(key(relation), []).append(relation)
+    # The rows the window holds, in the order they are drawn; a page of them when there are many.
+    drawn: list[tuple[str, dict[str, Any], dt.date | None, dt.date | None]] = []
     for heading in sorted(groups):
+        for relation in groups[heading]:
+            start = _date(relation["start"]).first if relation.get("start") else None
+            relation_end = _date(relation["end"]).last if relation.get("end") else None
+            if (start and start > layout.last) or (relation_end and relation_end < layout.first):
+                continue
+            drawn.append((heading, relation, start, relation_end))
+            begins.append((max(start, layout.first) if start else layout.first, "relation"))
+    rows_page = page_of(drawn + [("", r, None, None) for r in undated], page, ROWS_PER_PAGE)
+    paged = rows_page.paged
+    on_page = {id(entry[1]) for entry in rows_page.items}
+    if paged or layout.hidden_events:
+        layout.rows_page = rows_page if paged else None
+        layout.density_y = density_y
+        layout.rows.append(Row("All of them, by year", density_y, heading=True))
+        y = density_y + DENSITY_HEIGHT + 8
+    headings_shown = {entry[0] for entry in rows_page.items}
+    for heading in sorted(groups):
+        if paged and heading not in headings_shown:
+            continue
         layout.rows.append(Row(heading, y, heading=True))
         y += ROW
         for relation in groups[heading]:
-            start = PartialDate.parse(relation["start"]).first if relation.get("start") else None
-            relation_end = PartialDate.parse(relation["end"]).last if relation.get("end") else None
-            if (start and start > layout.last) or (relation_end and relation_end < layout.first):
+            if id(relation) not in on_page:
                 continue
+            start = _date(relation["start"]).first if relation.get("start") else None
+            relation_end = _date(relation["end"]).last if relation.get("end") else None
             x1 = layout.x(max(start, layout.first)) if start else layout.x(layout.first)
             x2 = layout.x(min(relation_end, layout.last)) if relation_end else layout.x(layout.last)
             layout.rows.append(Row(label(relation), y))
@@ -196,6 +252,7 @@ def build(
                 open_end=relation_end is None or relation_end > layout.last,
             ))
             y += ROW
+    undated = [r for r in undated if id(r) in on_page]
     if undated:
         layout.rows.append(Row("Dates not stated", y, heading=True))
         y += ROW
@@ -207,6 +264,8 @@ def build(
                 css=f"tl-relation tl-undated sign-{SIGN_NAMES[relation['sign']]}", undated=True,
             ))
             y += ROW
+    if paged or layout.hidden_events:
+        layout.density = _density(layout, begins, year_from, year_to)
     layout.height = y + 10
     if view.at is not None and layout.first <= view.at.first <= layout.last:
         layout.as_of = layout.x(view.at.first)
@@ -215,13 +274,36 @@ def build(
     return layout
 
 
-def navigation(first_year: int, last_year: int) -> dict[str, dict[str, str]]:
-    """The year windows the zoom and pan links lead to."""
+def _density(layout: TimelineLayout, begins: list[tuple[dt.date, str]], year_from: int,
+             year_to: int) -> list[Density]:
+    """Bars of how many relations and events begin in each year of the window (each month when it spans
+    three years or less), scaled to the busiest."""
+    monthly = year_to - year_from + 1 <= 3
+    counts: dict[tuple[int, int], dict[str, int]] = {}
+    for day, kind in begins:
+        bucket = counts.setdefault((day.year, day.month if monthly else 1), {"relation": 0, "event": 0})
+        bucket[kind] += 1
+    busiest = max((sum(c.values()) for c in counts.values()), default=0) or 1
+    bars = []
+    for (year, month), count in sorted(counts.items()):
+        first = dt.date(year, month, 1)
+        last = dt.date(year + (month == 12), month % 12 + 1, 1) if monthly else dt.date(year + 1, 1, 1)
+        x1, x2 = layout.x(max(first, layout.first)), layout.x(min(last, layout.last))
+        total = count["relation"] + count["event"]
+        period = f"{year}-{month:02d}" if monthly else str(year)
+        bars.append(Density(x=x1, width=max(x2 - x1 - 1, 1.0), height=max(DENSITY_HEIGHT * total / busiest, 1.5),
+                            title=f"{period}: {count['relation']:,} relations and {count['event']:,} events begin"))
+    return bars
+
+
+def navigation(first_year: int, last_year: int) -> dict[str, dict[str, str | None]]:
+    """The year windows the zoom and pan links lead to (each back to the first page of rows)."""
     return {
-        "zoom_in": {"t_from": str(min(first_year + 1, last_year - 1)), "t_to": str(max(last_year - 1, first_year + 1))},
-        "zoom_out": {"t_from": str(first_year - 2), "t_to": str(last_year + 2)},
-        "pan_left": {"t_from": str(first_year - 1), "t_to": str(last_year - 1)},
-        "pan_right": {"t_from": str(first_year + 1), "t_to": str(last_year + 1)},
+        "zoom_in": {"t_from": str(min(first_year + 1, last_year - 1)), "t_to": str(max(last_year - 1, first_year + 1)),
+                    "t_page": None},
+        "zoom_out": {"t_from": str(first_year - 2), "t_to": str(last_year + 2), "t_page": None},
+        "pan_left": {"t_from": str(first_year - 1), "t_to": str(last_year - 1), "t_page": None},
+        "pan_right": {"t_from": str(first_year + 1), "t_to": str(last_year + 1), "t_page": None},
     }
 
 
@@ -234,4 +316,4 @@ def month_steps(first_year: int, last_year: int) -> list[str]:
 def play_stops(items: list[dict[str, Any]]) -> list[str]:
     """Play "by event" steps to each event's date, in the order the periods they name are over."""
     dates = {i["date"] for i in items if i["kind"] == "event"}
-    return sorted(dates, key=lambda d: (PartialDate.parse(d).last, PartialDate.parse(d).first))
+    return sorted(dates, key=lambda d: (_date(d).last, _date(d).first))

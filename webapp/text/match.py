@@ -8,9 +8,12 @@ source's own characters.
 
 from __future__ import annotations
 
+import bisect
+import re
+import sys
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _DOUBLE_QUOTES = "\"“”„‟″‶«»"
 _SINGLE_QUOTES = "'‘’‚‛′‵`´"
@@ -19,43 +22,60 @@ _EXTRA_DASHES = "\u2212\u2043\ufe63\uff0d"  # minus sign, hyphen bullet, small/f
 CONTEXT_CHARS = 32
 
 
-def _fold_char(char: str) -> str:
-    if char in _DOUBLE_QUOTES:
-        return '"'
-    if char in _SINGLE_QUOTES:
-        return "'"
-    if char in _EXTRA_DASHES or unicodedata.category(char) == "Pd":
-        return "-"
-    return char
+@cache
+def _marks() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every quote mark and dash (the dashes: every Unicode "Pd" character), and its plain form."""
+    table = dict.fromkeys(_DOUBLE_QUOTES, '"') | dict.fromkeys(_SINGLE_QUOTES, "'")
+    dashes = [chr(code) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Pd"]
+    table |= dict.fromkeys((*_EXTRA_DASHES, *dashes), "-")
+    del table['"'], table["'"], table["-"]
+    return re.compile("[" + re.escape("".join(table)) + "]"), table
+
+
+# A run of two or more white space characters, or one that is not a plain space.
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
 
 
 @dataclass(frozen=True)
 class FoldedText:
-    """A text folded for matching, with the original offset of each folded character."""
+    """A text folded for matching, and where its characters were in the original text.
+
+    Folding changes no character's offset but where a run of white space became one space; the
+    runs are kept (``runs[k]``: the folded offset of the k-th collapsed run, ``shifts[k]``: how many
+    characters the folded text has lost once past it), so mapping back costs a bisection.
+    """
 
     folded: str
-    origin: tuple[int, ...]  # origin[i] = offset in the original text of folded[i]
+    runs: tuple[int, ...]
+    shifts: tuple[int, ...]
+
+    def original(self, index: int) -> int:
+        """The offset in the original text of folded[index]."""
+        past = bisect.bisect_left(self.runs, index)
+        return index + (self.shifts[past - 1] if past else 0)
 
 
 def fold(text: str) -> FoldedText:
     """Collapse white space runs to one space and unify quotes and dashes."""
-    chars: list[str] = []
-    origin: list[int] = []
-    in_space = False
-    for index, char in enumerate(text):
-        if char.isspace():
-            if not in_space:
-                chars.append(" ")
-                origin.append(index)
-            in_space = True
-            continue
-        in_space = False
-        chars.append(_fold_char(char))
-        origin.append(index)
-    return FoldedText("".join(chars), tuple(origin))
+    marks, table = _marks()
+    unified = marks.sub(lambda mark: table[mark.group()], text)
+    runs: list[int] = []
+    shifts: list[int] = []
+    lost = 0
+
+    def collapse(space: re.Match[str]) -> str:
+        nonlocal lost
+        start, end = space.span()
+        if end - start > 1:
+            runs.append(start - lost)
+            lost += end - start - 1
+            shifts.append(lost)
+        return " "
+
+    return FoldedText(_SPACES.sub(collapse, unified), tuple(runs), tuple(shifts))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _folded_source(text: str) -> FoldedText:
     return fold(text)
 
@@ -64,17 +84,19 @@ def normalize_quote(quote: str) -> str:
     return fold(quote.strip()).folded
 
 
-def find_all(text: str, quote: str) -> list[tuple[int, int]]:
-    """Every (start, end) in ``text`` where ``quote`` occurs, overlapping ones included."""
+def find_all(text: str, quote: str, *, folded: FoldedText | None = None) -> list[tuple[int, int]]:
+    """Every (start, end) in ``text`` where ``quote`` occurs, overlapping ones included.
+
+    ``folded``: ``fold(text)``, when the caller keeps it (a dataset's reader folds each article once).
+    """
     needle = normalize_quote(quote)
     if not needle:
         return []
-    source = _folded_source(text)
+    source = folded or _folded_source(text)
     spans: list[tuple[int, int]] = []
     position = source.folded.find(needle)
     while position != -1:
-        last = position + len(needle) - 1
-        spans.append((source.origin[position], source.origin[last] + 1))
+        spans.append((source.original(position), source.original(position + len(needle) - 1) + 1))
         position = source.folded.find(needle, position + 1)
     return spans
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from functools import lru_cache
 
 # A sentence ends at . ! ? before a capital, but not after an initial or abbreviation
 # ("U.S. officials", "Col. Steve Warren"); a blank line always ends one.
@@ -12,10 +14,20 @@ _SENTENCE_END = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
+def _sentence_ends(text: str) -> tuple[int, ...]:
+    """Where each sentence break of the whole text ends, found once per text (not once per passage)."""
+    return tuple(match.end() for match in _SENTENCE_END.finditer(text))
+
+
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the sentence(s) around text[start:end]."""
-    left = 0
-    for match in _SENTENCE_END.finditer(text, 0, start):
+    # The breaks that end (with both look-ahead characters) before ``start`` are the same whether the
+    # text is scanned to ``start`` or whole; only the last stretch is scanned again, as far as ``start``.
+    ends = _sentence_ends(text)
+    safe = bisect_left(ends, start - 1) - 1
+    left = ends[safe] if safe >= 0 else 0
+    for match in _SENTENCE_END.finditer(text, left, start):
         left = match.end()
     right_match = _SENTENCE_END.search(text, max(end - 1, start))
     right = right_match.start() + 1 if right_match else len(text)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 
-from .. import get_session
+from .. import get_session, json_cache
 from .. import openapi as openapi_document
 from ..jsonio import json_response
-from ..services import analysis, filters, graph, records, timeline
+from ..services import analysis, filters, graph, pages, records, timeline
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -23,13 +22,9 @@ def _view() -> filters.ViewFilter:
 def graph_json():  # type: ignore[no-untyped-def]
     session = get_session()
     view = _view()
-    # The graph only changes when a dataset is reloaded: answer 304 without rebuilding it.
-    etag = hashlib.sha256(f"{graph.data_revision(session)}|{view.cache_key()}".encode()).hexdigest()[:32]
-    if etag in request.if_none_match:
-        return "", 304, {"ETag": f'"{etag}"'}
-    response = json_response(graph.graph(session, view))
-    response.set_etag(etag)
-    return response
+    # Built, serialised and compressed once per data revision and filter; a client that has it gets a 304.
+    key = ("graph", graph.data_revision(session), view.cache_key())
+    return json_cache.respond(current_app.extensions["json_cache"], request, key, lambda: graph.graph(session, view))
 
 
 @bp.get("/actors")
@@ -80,7 +75,12 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/analysis/balance")
 def balance():  # type: ignore[no-untyped-def]
-    return json_response(analysis.balance(get_session(), _view()))
+    view = _view()
+    body = analysis.balance(get_session(), view, page=pages.page_number(request.args, "triads_page"))
+    following = body["triads_page"]["next"]
+    query: dict[str, Any] = {**view.query(), "triads_page": str(following)}
+    body["next"] = url_for("api.balance", **query) if following else None
+    return json_response(body)
 
 
 @bp.get("/analysis/brokers")

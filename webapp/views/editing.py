@@ -19,7 +19,7 @@ from .. import get_database, get_session
 from ..dates import DateError, PartialDate, describe
 from ..datasets.vocabulary import BUILTIN_RELATION_TYPES
 from ..models import ACTOR_KINDS, CONFIDENCES, VOICE_TITLES, VOICES, Actor, Bloc, Dataset, Source
-from ..services import access, claims, curation, filters
+from ..services import access, claims, curation, filters, review
 from ..services import explorer as explorer_service
 from ..services.access import Conflict, Invalid, ServiceError
 from ..services.records import NotFound
@@ -272,13 +272,13 @@ def _new_dataset() -> str:
 @bp.get("/events/new", defaults={"path": "events"})
 def record_new(path: str):  # type: ignore[no-untyped-def]
     kind = _kind(path)
-    dataset_id = _new_dataset()
     given: dict[str, Any] = {k: request.args.get(k) for k in FIELDS[kind] if request.args.get(k)}
     evidence: dict[str, Any] = {"voice": "report"}
     suggestion = _suggestion()
+    # A passage's dataset is its source's (with several datasets, the only way to know it).
+    dataset_id = suggestion.dataset_id if suggestion is not None else _new_dataset()
     if suggestion is not None:
         # From a passage selected in the reader: its actors, dates, voice and speaker, for the user to confirm.
-        dataset_id = suggestion.dataset_id
         given = {**(suggestion.relation_values() if kind == "relation" else
                     suggestion.event_values() if kind == "event" else {}), **given}
         evidence = suggestion.evidence
@@ -468,6 +468,18 @@ def recent_changes(dataset_id: str | None = None):  # type: ignore[no-untyped-de
     changes = curation.recent_changes(session, dataset_id)
     datasets = session.execute(select(Dataset.id, Dataset.title).order_by(Dataset.title)).all()
     return render_template("changes.html", changes=changes, dataset_id=dataset_id, datasets=datasets)
+
+
+@bp.get("/curate")
+@bp.get("/curate/<dataset_id>")
+def review_queue(dataset_id: str | None = None):  # type: ignore[no-untyped-def]
+    """What is left to curate in a dataset (the only one, or the one named), each item a link into the reader."""
+    session = get_session()
+    datasets = review.datasets(session)
+    if dataset_id is None and len(datasets) == 1:
+        dataset_id = datasets[0]["id"]
+    queue = review.queue(session, dataset_id) if dataset_id is not None else None
+    return render_template("curate.html", queue=queue, datasets=datasets, dataset_id=dataset_id)
 
 
 # --- Candidate new actors, in the reader --------------------------------------------------

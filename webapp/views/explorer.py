@@ -7,22 +7,24 @@ filters, timeline zoom) always lives in the query string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyvis
-from flask import Blueprint, abort, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from .. import get_session
+from .. import get_session, json_cache
 from ..datasets.vocabulary import SIGN_NAMES, SIGN_SYMBOLS
-from ..models import VOICE_LABELS, VOICE_TITLES
-from ..jsonio import json_response
+from ..models import VOICE_LABELS, VOICE_TITLES, VOICES
 from ..services import explorer as explorer_service
 from ..services import annotations as notes_service
-from ..services import filters, network, records, timeline, timeline_layout
+from ..services import corroboration, filters, network, pages, records, timeline, timeline_layout
 from ..services.filters import FilterError
+from ..services.graph import data_revision
 from ..datasets.names import actor_names
 from ..services.passages import article_segments
 from ..services import articles as articles_service
@@ -32,6 +34,7 @@ from .annotations import caller
 from .common import is_htmx
 
 bp = Blueprint("explorer", __name__)
+T = TypeVar("T")
 
 
 @bp.record_once
@@ -42,10 +45,11 @@ def _vocabulary(state: BlueprintSetupState) -> None:
     """
     state.app.jinja_env.globals.update(
         SIGN_NAMES=SIGN_NAMES, SIGN_SYMBOLS=SIGN_SYMBOLS, VOICE_LABELS=VOICE_LABELS, VOICE_TITLES=VOICE_TITLES,
+        VOICES=VOICES,
     )
 
 VIS_DIR = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-STATE_KEYS = filters.PARAMETERS + ("select", "group", "t_from", "t_to", "q")
+STATE_KEYS = filters.PARAMETERS + ("select", "group", "t_from", "t_to", "t_page", "q")
 
 
 def view_state(**changes: str | None) -> dict[str, str]:
@@ -84,7 +88,8 @@ def _selection() -> tuple[str, str] | None:
 
 
 def _panel(kind: str, ident: str, view: filters.ViewFilter) -> dict[str, Any]:
-    return explorer_service.panel(get_session(), kind, ident, view, caller())
+    return explorer_service.panel(get_session(), kind, ident, view, caller(),
+                                  relations_page=pages.page_number(request.args, "rel_page"))
 
 
 @bp.get("/vendor/vis-network/<path:filename>")
@@ -106,7 +111,9 @@ def index():  # type: ignore[no-untyped-def]
         if found:
             selection = ("actor", found)
     context = explorer_service.page_context(session, view)
-    context["network"] = network.vis_network(session, view)
+    document = _network_document(session, view)
+    context["network"] = {"meta": document.meta, "inline": json_cache.script_json(document.body)
+                          if len(document.body) <= INLINE_NETWORK_BYTES else None}
     context["timeline"] = _timeline_context(view)
     context["selection"] = selection
     context["panel"], context["missing"] = None, None
@@ -120,10 +127,33 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("explorer.html", state=view_state(), state_url=state_url, **context)
 
 
+# Up to this size the explorer page carries its network in the HTML (one request fewer); a larger one
+# the page's script fetches from network.json, where it is compressed and cached.
+INLINE_NETWORK_BYTES = 256 * 1024
+
+
+def _recent(kind: str, view: filters.ViewFilter, compute: Callable[[], T]) -> T:
+    """``compute()`` once per data revision and filter in this process (the revision is read each request)."""
+    cache: json_cache.RecentValues = current_app.extensions["recent_values"]
+    return cache.get((kind, data_revision(get_session()), view.cache_key()), compute)
+
+
+def _network_key(view: filters.ViewFilter) -> tuple[str, ...]:
+    return ("network", data_revision(get_session()), view.cache_key())
+
+
+def _network_document(session: Session, view: filters.ViewFilter) -> json_cache.Document:
+    """The drawn network under the filter: built and serialised once per data revision and filter."""
+    cache: json_cache.JsonCache = current_app.extensions["json_cache"]
+    return cache.document(_network_key(view), lambda: network.vis_network(session, view))
+
+
 @bp.get("/explorer/network.json")
 def network_json():  # type: ignore[no-untyped-def]
     session = get_session()
-    return json_response(network.vis_network(session, filters.parse(session, request.args)))
+    view = filters.parse(session, request.args)
+    return json_cache.respond(current_app.extensions["json_cache"], request, _network_key(view),
+                              lambda: network.vis_network(session, view))
 
 
 def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
@@ -135,9 +165,10 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
     # user sees what begins and ends around it; the other filters still apply.
     unfiltered = MultiDict({k: v for k, v in request.args.items() if k not in ("at", "from", "to")})
     all_time = filters.parse(session, unfiltered)
-    data = timeline.timeline(session, all_time)
-    layout = timeline_layout.build(data["items"], view, request.args, group, explorer_service.names(session),
-                                   data["period"])
+    data = _recent("timeline", all_time, lambda: timeline.timeline(session, all_time))
+    names = _recent("names", all_time, lambda: explorer_service.names(session))
+    layout = timeline_layout.build(data["items"], view, request.args, group, names, data["period"],
+                                   page=pages.page_number(request.args, "t_page"))
     first_year, last_year = int(layout.zoom["t_from"]), int(layout.zoom["t_to"])
     months = timeline_layout.month_steps(first_year, last_year)
     at = str(view.at)[:7] if view.at else None
@@ -183,6 +214,7 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
     session = get_session()
     data = records.source_detail(session, source_id)
     data["has_original"] = articles_service.has_original(session, source_id)
+    data["republication"] = corroboration.of_source(session, source_id)
     spans = [(p["id"], p["start"], p["end"]) for p in data["passages"]]
     notes = notes_service.view_models(session, caller(), notes_service.search(session, caller(), source=source_id))
     noted = [(n["id"], n["start"], n["end"]) for n in notes if n["anchor"] != "orphaned"]
@@ -196,14 +228,26 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
                    caller=caller())
 
 
+LIST_PAGE_SIZE = 200
+
+
 @bp.get("/list")
 def list_view():  # type: ignore[no-untyped-def]
     session = get_session()
     view = filters.parse(session, request.args)
     selection = _selection()
     context = explorer_service.page_context(session, view)
-    context["actors"] = records.list_actors(session, view)
-    context["relations"] = explorer_service.relation_rows(session, view)
+    # Each table a page at a time (the seed's fit on one page, with no pager); the other table's page is kept.
+    numbers = {name: pages.page_number(request.args, name) for name in ("actors_page", "relations_page")}
+    actors = _recent("list-actors", view, lambda: records.list_actors(session, view))
+    relations = _recent("list-relations", view, lambda: explorer_service.relation_rows(session, view))
+    context["actor_page"] = pages.page_of(actors, numbers["actors_page"], LIST_PAGE_SIZE)
+    context["relation_page"] = pages.page_of(relations, numbers["relations_page"], LIST_PAGE_SIZE)
     context["panel"] = _panel(*selection, view) if selection else None
-    return render_template("list.html", state=view_state(), state_url=state_url, **context)
+
+    def page_url(name: str) -> Callable[[int], str]:
+        kept = {key: str(number) for key, number in numbers.items() if number > 1}
+        return lambda number: state_url("explorer.list_view", **{**kept, name: str(number) if number > 1 else None})
+
+    return render_template("list.html", state=view_state(), state_url=state_url, page_url=page_url, **context)
 
