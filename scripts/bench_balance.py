@@ -121,8 +121,8 @@ def build_skewed(database, actors: int, relations: int) -> None:  # type: ignore
                                          "bloc_id": f"b{i % 8}", "description": "", "position": i}
                                         for i in range(actors)])
         session.execute(insert(Passage), [{"id": i + 1, "source_id": f"s{i % 100}", "start": (i // 100) * 50 % 28000,
-                                           "end": (i // 100) * 50 % 28000 + 40, "exact": "x", "prefix": "", "suffix": "",
-                                           "voice": "report"} for i in range(relations)])
+                                           "end": (i // 100) * 50 % 28000 + 40, "exact": "x", "prefix": "",
+                                           "suffix": "", "voice": "report"} for i in range(relations)])
         rows, evidence = [], []
         for i in range(relations):
             a = min(int(rng.paretovariate(1.0)) - 1, actors - 1)

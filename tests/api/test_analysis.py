@@ -142,7 +142,8 @@ def test_balance_is_paged_with_the_total_given(client):
     assert whole["triad_count"] == whole["summary"]["triangles"] == len(whole["triads"])
     assert whole["next"] is None and whole["triads_page"]["pages"] == 1
     assert client.get("/api/analysis/balance?triads_page=0").status_code == 400
-    assert client.get("/api/analysis/balance?triads_page=two").get_json()["error"]["details"]["parameter"] == "triads_page"
+    error = client.get("/api/analysis/balance?triads_page=two").get_json()["error"]
+    assert error["details"]["parameter"] == "triads_page"
 
 
 def test_balance_pages_run_tensions_first_and_add_up(app, monkeypatch):
@@ -181,7 +182,8 @@ def test_over_time_from_one_read_matches_a_query_per_date(app):
                 signs = {key: side.sign for key, side in sides.items()}
                 trios = balance_module.triangles(signs)
                 balanced = sum(1 for a, b, c in trios if balance_module.is_balanced(
-                    signs[balance_module.pair(a, b)], signs[balance_module.pair(b, c)], signs[balance_module.pair(a, c)]))
+                    signs[balance_module.pair(a, b)], signs[balance_module.pair(b, c)],
+                    signs[balance_module.pair(a, c)]))
                 assert (point["triangles"], point["balanced"]) == (len(trios), balanced), (args, point)
 
 
