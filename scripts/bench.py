@@ -51,6 +51,7 @@ IDENTITY = {"Accept-Encoding": "identity"}
 HTMX = {"HX-Request": "true"}
 # Goals of issue 13 at 5k/50k (printed beside the figures, never asserted).
 PAGE_GOAL_S, PAGE_FLOOR_S, SIZE_FLOOR = 0.5, 2.0, 1_000_000
+BROWSER_GOALS = {"first drawn": 3.0, "→ panel": 0.3, "→ redraw": 0.5}
 
 
 class Timeout(Exception):
@@ -337,12 +338,16 @@ def table(result: dict[str, Any]) -> str:
             continue
         warm = row.get("warm_s")
         flags = []
-        if "timeout" in row or (warm is not None and warm > PAGE_FLOOR_S):
+        goal = next((limit for words, limit in BROWSER_GOALS.items() if words in row["what"]), None)
+        if goal is not None:
+            if "timeout" in row or (warm is not None and warm > goal):
+                flags.append(f"over {_seconds(goal, {})}")
+        elif "timeout" in row or (warm is not None and warm > PAGE_FLOOR_S):
             flags.append("over 2 s")
-        elif warm is not None and warm > PAGE_GOAL_S and not row["what"].startswith("browser"):
+        elif warm is not None and warm > PAGE_GOAL_S:
             flags.append("over 500 ms")
-        if row.get("bytes", 0) > SIZE_FLOOR:
-            flags.append("over 1 MB served")
+        if row.get("bytes", 0) > SIZE_FLOOR and row.get("encoding") != "identity":
+            flags.append("over 1 MB compressed")
         ratio = f"{row['vs_static']:.2f}" if "vs_static" in row else ""
         lines.append(f"{row['what'][:36]:<36} {_seconds(row.get('first_s'), {}):>10} {_seconds(warm, row):>10} "
                      f"{_size(row.get('bytes')):>10} {_size(row.get('raw_bytes')):>10} {row.get('encoding', ''):>8} "
@@ -363,12 +368,23 @@ def main() -> None:
     parser.add_argument("--database", help="an empty database to use (default: a temporary SQLite file)")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--facts-only", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.preset in bench_data.PRESETS:
         args.actors, args.relations, args.sources, args.events = bench_data.PRESETS[args.preset]
+    if args.facts_only:
+        directory, facts = dataset(args, Path(args.facts_only))
+        print(json.dumps({"directory": str(directory), **facts}))
+        return
     with tempfile.TemporaryDirectory(prefix="alliance-bench-") as folder:
         work = Path(folder)
-        directory, facts = dataset(args, work)
+        # Generated in a child: a child's peak RSS counts the size of the process it was forked from, so
+        # this one stays small.
+        own = [a for a in sys.argv[1:] if a != "--json"]
+        made = subprocess.run([sys.executable, __file__, *own, "--facts-only", str(work)], check=True,
+                              capture_output=True, text=True)
+        facts = json.loads(made.stdout)
+        directory = Path(facts.pop("directory"))
         url = args.database or f"sqlite:///{work / 'bench.db'}"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + "0" * 58, "WEBAPP_AUTO_SETUP": "0"}
         flask(env, "db", "upgrade", timeout=600)
