@@ -18,18 +18,15 @@ from webapp.datasets.loader import load_directory
 from webapp.models import Dataset
 from webapp.services import accounts, articles
 
+from ..api.test_corroboration import DATASET, FIXTURES, KESSAN_A, PATROLS, TRADE
 from ..conftest import reset_seed
 from .test_annotations import SELECT_TEXT, log_in, people  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-DATASET = "vell-patrols"
-PATROLS = "Dravenia and Ostmark agreed on Thursday to run joint patrols along the Vell river"
-KESSAN_A = "The Kessan Republic, Dravenia's closest ally, said it supported the decision"
+# Selected in the reader: only the quoted words, so that voice and speaker are detected as a quotation of Renn's.
 KESSAN_C = "stands behind Dravenia, as it always has"
 REFUSAL = "will not cooperate with Dravenian units on the river"
-TRADE = "Ostmark “will keep working with the Kessan Republic on trade”"
 SHOTS = Path("/tmp/shots")
 
 

@@ -26,7 +26,7 @@ from ..models import Actor, Dataset, EventEvidence, Passage, RelationEvidence, S
 from ..text.mentions import mentions
 from ..text.sentences import sentence_bounds
 from .names import actor_names
-from . import exporter, republications, yamlio
+from . import exporter, loader, republications, yamlio
 from .files import FileRefused, read_bytes
 from .reader import ID_PATTERN, Problem, SourceSpec, is_web_address, read_source
 
@@ -447,14 +447,7 @@ def import_article(session: Session, article: Article | None, dataset_id: str, *
             raise ImportRefused([f"{where}: dataset '{dataset_id}' already writes source '{clash}' to "
                                  f"sources/{source.filename}: give another --id"])
 
-    values = {
-        "id": source.id, "dataset_id": dataset_id, "title": source.title, "publisher": source.publisher,
-        "author": source.author, "url": source.url,
-        "published": str(source.published) if source.published else None,
-        "published_first": source.published.first if source.published else None,
-        "published_inferred": source.published_inferred, "language": source.language,
-        "text": source.text, "filename": source.filename,
-    }
+    values = loader.source_values(source, dataset_id)
     moved = 0
     before = exporter.source_record(existing) if existing is not None else None
     if existing is None:

@@ -582,6 +582,7 @@ def _record_load_revisions(session: Session, dataset_id: str, before: dict[tuple
 
 
 def source_values(source: SourceSpec, dataset_id: str) -> dict[str, Any]:
+    """A source's columns, for the loader and ``import-source`` alike."""
     return {
         "id": source.id, "dataset_id": dataset_id, "title": source.title, "publisher": source.publisher,
         "author": source.author, "url": source.url,
