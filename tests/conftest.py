@@ -253,11 +253,16 @@ def reset_seed(database: Database) -> None:
     """
     from sqlalchemy import delete, update
 
-    from webapp.models import Actor, Bloc, Dataset, Event, RecordRevision, Relation, Source, Upload
+    from webapp.models import (
+        Actor, ActorPosition, Bloc, Dataset, Event, NetworkLayout, RecordRevision, Relation, Source, Upload,
+    )
 
     with database.transaction() as session:
         load_directory(session, SEED_DIR, overwrite_app_edits=True, allow_removals=True)
         session.execute(delete(RecordRevision))
+        # As base_database left it: no stored layout (the next request computes it from the data as it is).
+        session.execute(delete(ActorPosition))
+        session.execute(delete(NetworkLayout))
         session.execute(delete(Upload))
         session.execute(update(Dataset).values(ignored_names=""))
         for model in (Bloc, Actor, Source, Relation, Event):

@@ -15,7 +15,7 @@ from sqlalchemy import delete
 
 from webapp import create_app
 from webapp.datasets.loader import load_directory
-from webapp.models import Dataset
+from webapp.models import ApiToken, Dataset
 from webapp.services import accounts, articles
 
 from ..api.test_corroboration import DATASET, FIXTURES, KESSAN_A, PATROLS, TRADE
@@ -57,6 +57,8 @@ def three_reports(base_database, database_url, people) -> Iterator[str]:  # noqa
     yield name
     with base_database.transaction() as session:
         session.execute(delete(Dataset).where(Dataset.id == DATASET))
+        user = accounts.get_user(session, name)
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     reset_seed(base_database)
 
 
