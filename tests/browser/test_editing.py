@@ -45,6 +45,11 @@ def bar_title(page: Page) -> str:
 def open_edit_form(page: Page) -> None:
     panel(page).get_by_test_id("edit-relation").click()
     expect(page.get_by_test_id("record-edit-form")).to_be_visible()
+    # Visible is not yet live: wait until htmx has taken in the form's fields (it keeps its state on
+    # each element it processed), or a date typed at once has no hint to follow it (seen under CI load).
+    page.wait_for_function(
+        "() => { const el = document.querySelector('[data-testid=record-edit-form] [data-testid=edit-start]');"
+        " return Boolean(el && el['htmx-internal-data']); }")
 
 
 def test_fix_a_date_in_the_panel_and_the_timeline_follows(page, people):  # noqa: F811
