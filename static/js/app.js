@@ -740,6 +740,8 @@
       }
       refreshReader();
     });
+    // A new alias: the reader marks its mentions (the candidates slot already shows the new list).
+    document.body.addEventListener("mentions-changed", refreshReader);
     document.body.addEventListener("htmx:responseError", function (event) {
       if (event.detail && event.detail.xhr) { showToast(responseMessage(event.detail.xhr)); }
     });

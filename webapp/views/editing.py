@@ -526,4 +526,6 @@ def candidate_alias(source_id: str):  # type: ignore[no-untyped-def]
             label = current.record["name"]
     except curation.RecordInvalid as invalid:
         return _candidates(source_id, invalid.message, status=422)
-    return _candidates(source_id, f"“{name}” is now an alias of {label}.", headers=changed(""))
+    # Not records-changed: the candidates slot reloads on that, and its reload could land after this reply and
+    # take its notice away. The reader marks the new mentions on this one (app.js).
+    return _candidates(source_id, f"“{name}” is now an alias of {label}.", headers={"HX-Trigger": "mentions-changed"})
