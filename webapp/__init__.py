@@ -89,7 +89,7 @@ def _compression(app: Flask) -> None:
     alone, as are fonts and images, compressed by their formats."""
     compress = Compress(app)
     app.extensions["json_cache"] = JsonCache(app.config["JSON_CACHE_BYTES"])
-    app.extensions["recent_values"] = RecentValues(8)
+    app.extensions["recent_values"] = RecentValues(24)
 
     @app.after_request
     def _read_files_whole(response: Response) -> Response:

@@ -76,24 +76,26 @@
 
   function showSelection(selection, focus) {
     markTimelineSelection(selection);
-    if (!explorer) { return; }
+    if (!explorer || !explorer.network) { return; }
     var network = explorer.network;
     network.unselectAll();
     if (!selection) { return; }
     var kind = selection.split(":")[0], id = selection.slice(kind.length + 1);
     if (kind === "actor" && explorer.nodes.get(id)) {
       network.selectNodes([id]);
-      if (focus) { network.focus(id, { scale: network.getScale(), animation: { duration: 400 } }); }
+      // A large network repaints slowly: moving to the actor in one step, not in an animation's 24.
+      if (focus) { network.focus(id, { scale: network.getScale(), animation: explorer.large ? false : { duration: 400 } }); }
     } else if (kind === "relation" && explorer.edges.get(id)) {
       network.selectEdges([id]);
     }
   }
 
-  function select(kind, id) {
+  /* Select a record: the panel, the URL, the network (moved to it unless it was clicked there). */
+  function select(kind, id, clicked) {
     var params = currentParams();
     params.set("select", kind + ":" + id);
     pushParams(params, true);
-    showSelection(kind + ":" + id, true);
+    showSelection(kind + ":" + id, !clicked);
     return loadPanel(kind, id, params).then(function () {
       // Where the panel sits under the chart (the timeline page on most screens), bring it into view.
       var slot = panelSlot();
@@ -101,11 +103,28 @@
     });
   }
 
-  function replaceData(dataset, items) {
-    var keep = {};
-    items.forEach(function (item) { keep[item.id] = true; });
-    dataset.remove(dataset.getIds().filter(function (id) { return !keep[id]; }));
-    dataset.update(items);
+  /* Bring a vis DataSet to ``items``, touching only what changed (a large network has thousands of
+     items, and each one vis-network re-creates costs). A changed item is replaced whole, so that an
+     option it no longer has (a halo, a label size) does not linger. ``drawn`` holds each item's JSON. */
+  function replaceData(dataset, drawn, items) {
+    var fresh = {}, changed = [], stale = [];
+    items.forEach(function (item) {
+      var text = JSON.stringify(item);
+      fresh[item.id] = text;
+      if (drawn[item.id] !== text) { changed.push(item); }
+    });
+    Object.keys(drawn).forEach(function (id) {
+      if (fresh[id] !== drawn[id]) { stale.push(id); }
+    });
+    dataset.remove(stale);
+    dataset.add(changed);
+    return fresh;
+  }
+
+  function drawnItems(items) {
+    var drawn = {};
+    items.forEach(function (item) { drawn[item.id] = JSON.stringify(item); });
+    return drawn;
   }
 
   function updateSummary(meta) {
@@ -113,6 +132,11 @@
     if (!summary) { return; }
     summary.querySelector("[data-count=nodes]").textContent = meta.node_count;
     summary.querySelector("[data-count=edges]").textContent = meta.edge_count;
+    var partial = summary.querySelector("[data-drawn]");
+    if (partial) {
+      partial.hidden = meta.drawn_edge_count >= meta.edge_count;
+      partial.querySelector("[data-count=drawn]").textContent = meta.drawn_edge_count;
+    }
     var undated = summary.querySelector("[data-undated]");
     if (undated) {
       undated.hidden = !(meta.filter && meta.filter.at && meta.undated_count);
@@ -138,8 +162,14 @@
         })
         .then(function (data) {
           if (ticket !== explorer.ticket) { return; }
-          replaceData(explorer.nodes, data.nodes);
-          replaceData(explorer.edges, data.edges);
+          var options = JSON.stringify(data.options);
+          if (options !== explorer.options) {
+            if (explorer.network) { explorer.network.setOptions(data.options); }
+            explorer.options = options;
+          }
+          explorer.large = Boolean(data.meta.large);
+          explorer.drawn.nodes = replaceData(explorer.nodes, explorer.drawn.nodes, data.nodes);
+          explorer.drawn.edges = replaceData(explorer.edges, explorer.drawn.edges, data.edges);
           updateSummary(data.meta);
           explorer.state = params.toString();
           document.body.dataset.networkState = explorer.state;
@@ -187,31 +217,39 @@
   }
 
   function drawNetwork(container, data) {
-    var nodes = new window.vis.DataSet();
-    var edges = new window.vis.DataSet();
-    var network = new window.vis.Network(container, { nodes: nodes, edges: edges }, data.options);
-    explorer = { network: network, nodes: nodes, edges: edges, url: container.dataset.networkUrl,
-                 state: currentParams().toString(), select: select, apply: applyParams };
+    // The data first, the network once the font has come: vis-network measures a label when it first
+    // draws it (the server spaced the labels in the bundled font), and a network made before its data
+    // would draw again for every batch added (seconds at 5,000 actors).
+    var nodes = new window.vis.DataSet(data.nodes);
+    var edges = new window.vis.DataSet(data.edges);
+    explorer = { network: null, nodes: nodes, edges: edges, url: container.dataset.networkUrl,
+                 state: currentParams().toString(), select: select, apply: applyParams,
+                 options: JSON.stringify(data.options), large: Boolean(data.meta.large),
+                 drawn: { nodes: drawnItems(data.nodes), edges: drawnItems(data.edges) } };
     window.explorer = explorer;
-    // vis-network measures a label when it first draws it, and the server spaced the labels in the
-    // bundled font: add the nodes once that font (the subsets these labels need) has loaded.
     var font = data.options.nodes.font;
     var fontLoaded = document.fonts ? document.fonts.load(font.size + "px " + font.face,
       data.nodes.map(function (node) { return node.label; }).join(" ")) : Promise.resolve();
     fontLoaded.catch(function () {}).then(function () {
+      // The options of the latest view (a newer one may have come meanwhile, and changed the data).
+      var network = new window.vis.Network(container, { nodes: nodes, edges: edges }, JSON.parse(explorer.options));
+      explorer.network = network;
       network.once("afterDrawing", function () {
         network.fit({ animation: false });
         container.dataset.ready = "true";
         showSelection(currentParams().get("select"));
       });
-      if (!explorer.ticket) { nodes.add(data.nodes); edges.add(data.edges); }  // unless a newer view came meanwhile
       network.redraw();
+      listen(container, network);
     });
+  }
+
+  function listen(container, network) {
     network.on("click", function (event) {
       var kind = event.nodes.length ? "actor" : event.edges.length ? "relation" : null;
       if (!kind) { return; }
       var id = kind === "actor" ? event.nodes[0] : event.edges[0];
-      if (isLive()) { select(kind, id); return; }
+      if (isLive()) { select(kind, id, true); return; }
       var params = pick(currentParams(), FILTER_KEYS);
       params.set("select", kind + ":" + id);
       window.location.assign("/" + query(params));
@@ -421,7 +459,7 @@
     var card = button.closest("[data-testid=tension]");
     document.querySelectorAll("[data-testid=tension].is-active").forEach(function (el) { el.classList.remove("is-active"); });
     if (card) { card.classList.add("is-active"); }
-    if (!explorer) { return; }
+    if (!explorer || !explorer.network) { return; }
     var nodes = button.dataset.triangleNodes.split(",");
     var edges = button.dataset.triangleEdges.split(",").filter(function (id) { return explorer.edges.get(id); });
     explorer.network.setSelection({ nodes: nodes, edges: edges }, { unselectAll: true, highlightEdges: false });

@@ -111,8 +111,9 @@ def panel(session: Session, kind: str, ident: str, view: ViewFilter,
             if kind == "relation" and record["contest"] else []
         corroboration.annotate(session, [record, *sides])
     found, where = notes_service.on_records(session, caller, kind, ident, passages)
+    # filter_args: the filter's own parameters, for links that must keep it (the next page of relations).
     result = {"kind": kind, "record": record, "notes": notes_service.view_models(session, caller, found, where),
-              "caller": caller}
+              "caller": caller, "filter_args": dict(view.raw)}
     if kind == "actor" and caller.can_write:
         # The actors this one could be merged into: the others of its dataset, by name.
         result["others"] = [{"id": row.id, "label": row.name} for row in session.execute(

@@ -24,7 +24,7 @@ import math
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -99,6 +99,24 @@ START_RADIUS = 1.25
 # around its neighbours, at the first spot where its box meets no other, within this many rings.
 PLACE_STEP = 30.0
 PLACE_RINGS = 12
+# A network of more actors than LABEL_LIMIT is drawn for speed (vis-network repaints every node and
+# edge on each frame, about 0.2 ms per curved, dashed edge in software): straight edges, no hover
+# repaint, edges hidden while the view is dragged or zoomed, and labels by level of detail — up to
+# LABELLED_ACTORS of the most evidenced at a size legible at the default fit (none covering another),
+# the others so small that vis-network leaves them out (under LABEL_DRAW_PX on screen) until the user
+# zooms in about twice, and no label grows past LABEL_MAX_PX. Of more than DRAWN_EDGE_LIMIT relations, the
+# best evidenced are drawn (independent sources, then passages); the summary says how many of how many,
+# and panels, list and exports keep them all.
+LABELLED_ACTORS = 40
+LABEL_DRAW_PX = 11
+LABEL_MAX_PX = 22
+DRAWN_EDGE_LIMIT = 3000
+LARGE_OPTIONS: dict[str, Any] = {
+    "interaction": {"hover": False, "hideEdgesOnDrag": True, "hideEdgesOnZoom": True, "tooltipDelay": 150,
+                    "navigationButtons": False, "keyboard": False, "multiselect": False},
+    "nodes": {"scaling": {"label": {"drawThreshold": LABEL_DRAW_PX, "maxVisible": LABEL_MAX_PX}}},
+    "edges": {"smooth": {"enabled": False}},
+}
 
 Point = tuple[float, float]
 logger = logging.getLogger(__name__)
@@ -209,9 +227,19 @@ def backing(passages: int, independent_sources: int) -> str:
     return f"{passages} evidence passage{'s' if passages != 1 else ''}, {sources}"
 
 
-def node_size(evidence: int, max_evidence: int) -> float:
-    """A node's radius: more evidence passages, a larger node."""
-    return 12 + 22 * math.sqrt(evidence / (max_evidence or 1))
+def node_size(evidence: int, max_evidence: int, spacing: float = 0.0) -> float:
+    """A node's radius: more evidence passages, a larger node; where nodes lie ``spacing`` apart on
+    average (a large network), small enough that most do not cover each other."""
+    share = math.sqrt(evidence / (max_evidence or 1))
+    usual = 12 + 22 * share
+    return min(usual, spacing * (0.2 + 0.6 * share)) if spacing else usual
+
+
+def _spacing(points: Collection[Point]) -> float:
+    """The average distance between neighbouring nodes, were they spread evenly over their bounding box."""
+    xs, ys = zip(*points, strict=True) if points else ((0.0,), (0.0,))
+    area = max((max(xs) - min(xs)) * (max(ys) - min(ys)), 1.0)
+    return math.sqrt(area / len(xs))
 
 
 def _readable(actors: Sequence[Any], evidence: dict[str, int], graph_: nx.Graph,
@@ -493,9 +521,12 @@ def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
     """Nodes, edges and options for vis-network, as pyvis builds them, under the filter."""
     data = graph(session, view)
     stamp, positions = _positions_for(session, [node["id"] for node in data["nodes"]])
+    large = len(data["nodes"]) > LABEL_LIMIT
     network = Network(directed=False)
-    network.set_options("var options = " + json.dumps(OPTIONS))
+    network.set_options("var options = " + json.dumps(_merged(OPTIONS, LARGE_OPTIONS) if large else OPTIONS))
     max_evidence = max((n["evidence_count"] for n in data["nodes"]), default=1) or 1
+    detail = _detail(data["nodes"], positions, max_evidence) if large else None
+    edges = _strongest(data["edges"], DRAWN_EDGE_LIMIT)
     for node in data["nodes"]:
         x, y = positions.get(node["id"], (0.0, 0.0))
         # Appending dicts directly: pyvis's add_node/add_edge re-scan every edge (quadratic).
@@ -503,15 +534,16 @@ def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
             "id": node["id"],
             "label": node["label"],
             "shape": SHAPES.get(node["kind"], "dot"),
-            "size": node_size(node["evidence_count"], max_evidence),
+            "size": node_size(node["evidence_count"], max_evidence, detail.spacing if detail else 0.0),
             "color": {"background": node["color"], "border": _darken(node["color"]),
                       "highlight": {"background": node["color"], "border": "#111111"},
                       "hover": {"background": node["color"], "border": "#111111"}},
             "title": f"{node['label']} ({node['kind'].replace('_', ' ')}; {node['bloc_name'] or 'no bloc'}) — "
                      f"{node['degree']} relations, {node['evidence_count']} evidence passages",
             "x": x, "y": y, "bloc": node["bloc"], "kind": node["kind"],
+            **({"font": {"size": detail.label_size(node["id"])}} if detail else {}),
         })
-    for edge in data["edges"]:
+    for edge in edges:
         style = SIGN_STYLE[edge["sign"]]
         # With a date chosen, a relation nobody dates is drawn faded: shown, but not as known then.
         undated = view.is_timed and edge["start"] is None and edge["end"] is None
@@ -532,8 +564,69 @@ def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
             **({"background": CONTESTED_HALO} if edge["contested"] else {}),
         })
     # meta.layout: which stored positions these are (every process draws the same ones).
+    # meta.drawn_edge_count: the relations drawn, of meta.edge_count under the filter; meta.large: drawn for speed.
     return {"nodes": network.nodes, "edges": network.edges, "options": network.options,
-            "meta": {**data["meta"], "layout": stamp}}
+            "meta": {**data["meta"], "layout": stamp, "drawn_edge_count": len(edges), "large": large}}
+
+
+def _merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``extra``'s values, dictionaries merged key by key."""
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merged(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) \
+            else value
+    return merged
+
+
+@dataclass(frozen=True)
+class _Detail:
+    """How a large network is drawn at the default fit: its nodes' spacing, its label sizes, who is labelled."""
+
+    spacing: float
+    full_size: float  # of the labelled actors: at least MIN_LABEL_PX on both default canvases
+    small_size: float  # of the others: drawn from about twice the default zoom
+    labelled: frozenset[str]
+
+    def label_size(self, actor_id: str) -> float:
+        return self.full_size if actor_id in self.labelled else self.small_size
+
+
+def _detail(nodes: Sequence[dict[str, Any]], positions: Mapping[str, Point], max_evidence: int) -> _Detail:
+    drawn = [positions.get(node["id"], (0.0, 0.0)) for node in nodes]
+    spacing = _spacing(drawn)
+    xs, ys = [p[0] for p in drawn] or [0.0], [p[1] for p in drawn] or [0.0]
+    width, height = max(xs) - min(xs) + 4 * spacing, max(ys) - min(ys) + 4 * spacing
+    scale = min(min(w / width, h / height) for w, h in FIT_CANVASES)
+    full = round(max(float(OPTIONS["nodes"]["font"]["size"]), MIN_LABEL_PX / scale), 1)
+    small = round(min((LABEL_DRAW_PX - 1) / (2 * scale), full / 2), 1)
+    return _Detail(spacing, full, small, frozenset(_labelled(nodes, positions, max_evidence, spacing, full)))
+
+
+def _labelled(nodes: Sequence[dict[str, Any]], positions: Mapping[str, Point], max_evidence: int,
+              spacing: float, font_size: float) -> set[str]:
+    """The actors of a large network labelled at full size: the most evidenced, each only if its label
+    meets none already chosen (so those shown at the default zoom can be read), at most LABELLED_ACTORS."""
+    chosen: list[tuple[Point, labels.Extent]] = []
+    labelled: set[str] = set()
+    for node in sorted(nodes, key=lambda node: (-node["evidence_count"], -node["degree"], node["id"])):
+        if len(labelled) >= LABELLED_ACTORS:
+            break
+        point = positions.get(node["id"], (0.0, 0.0))
+        extent = labels.node_extent(node["label"], node_size(node["evidence_count"], max_evidence, spacing),
+                                    font_size)
+        if not any(_meet(point, extent, other, box, LABEL_GAP) for other, box in chosen):
+            chosen.append((point, extent))
+            labelled.add(node["id"])
+    return labelled
+
+
+def _strongest(edges: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """All the edges, or the ``limit`` best evidenced (independent sources, passages, id), in their order."""
+    if len(edges) <= limit:
+        return edges
+    ranked = sorted(range(len(edges)), key=lambda i: (-edges[i]["independent_sources"],
+                                                        -edges[i]["evidence_count"], edges[i]["id"]))
+    return [edges[i] for i in sorted(ranked[:limit])]
 
 
 def _darken(color: str, factor: float = 0.7) -> str:

@@ -132,10 +132,11 @@ def index():  # type: ignore[no-untyped-def]
 INLINE_NETWORK_BYTES = 256 * 1024
 
 
-def _recent(kind: str, view: filters.ViewFilter, compute: Callable[[], T]) -> T:
-    """``compute()`` once per data revision and filter in this process (the revision is read each request)."""
+def _recent(kind: str, view: filters.ViewFilter, compute: Callable[[], T], *more: str) -> T:
+    """``compute()`` once per data revision, filter (and ``more`` of the request) in this process (the
+    revision is read each request)."""
     cache: json_cache.RecentValues = current_app.extensions["recent_values"]
-    return cache.get((kind, data_revision(get_session()), view.cache_key()), compute)
+    return cache.get((kind, data_revision(get_session()), view.cache_key(), *more), compute)
 
 
 def _network_key(view: filters.ViewFilter) -> tuple[str, ...]:
@@ -167,8 +168,10 @@ def _timeline_context(view: filters.ViewFilter) -> dict[str, Any]:
     all_time = filters.parse(session, unfiltered)
     data = _recent("timeline", all_time, lambda: timeline.timeline(session, all_time))
     names = _recent("names", all_time, lambda: explorer_service.names(session))
-    layout = timeline_layout.build(data["items"], view, request.args, group, names, data["period"],
-                                   page=pages.page_number(request.args, "t_page"))
+    page = pages.page_number(request.args, "t_page")
+    zoom = (request.args.get("t_from", ""), request.args.get("t_to", ""))
+    layout = _recent("timeline-layout", view, lambda: timeline_layout.build(
+        data["items"], view, request.args, group, names, data["period"], page=page), group, *zoom, str(page))
     first_year, last_year = int(layout.zoom["t_from"]), int(layout.zoom["t_to"])
     months = timeline_layout.month_steps(first_year, last_year)
     at = str(view.at)[:7] if view.at else None
