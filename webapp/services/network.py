@@ -527,7 +527,11 @@ def vis_network(session: Session, view: ViewFilter) -> dict[str, Any]:
     max_evidence = max((n["evidence_count"] for n in data["nodes"]), default=1) or 1
     detail = _detail(data["nodes"], positions, max_evidence) if large else None
     edges = _strongest(data["edges"], DRAWN_EDGE_LIMIT)
-    for node in data["nodes"]:
+    # vis-network draws nodes in their order, and a click takes the topmost: in a crowded network the
+    # most evidenced last, so that they are drawn over the others and a click on one gets it.
+    ordered = sorted(data["nodes"], key=lambda node: (node["evidence_count"], node["degree"])) if large \
+        else data["nodes"]
+    for node in ordered:
         x, y = positions.get(node["id"], (0.0, 0.0))
         # Appending dicts directly: pyvis's add_node/add_edge re-scan every edge (quadratic).
         network.nodes.append({
