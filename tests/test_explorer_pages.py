@@ -169,3 +169,21 @@ def test_one_click_on_an_actor_shows_its_sentences(client):
     assert len(set(quotes)) == len(quotes)
     # The full evidence of each relation is one click away, folded.
     assert "<details class=\"relation\" data-testid=\"relation-item\" data-relation=\"iraq-alliance-iran\">" in html
+
+
+def test_many_actors_are_suggested_on_demand_and_the_focus_menu_offers_the_most_connected(client, monkeypatch):
+    from webapp.services import explorer as explorer_service
+
+    monkeypatch.setattr(explorer_service, "INLINE_CHOICES", 5)
+    monkeypatch.setattr(explorer_service, "FOCUS_CHOICES", 3)
+    page = client.get("/?focus=warren").get_data(as_text=True)
+    assert 'data-testid="actor-names-later"' in page and '<option value="Iran">' not in page
+    focus = page[page.index('id="focus"'):page.index("</select>", page.index('id="focus"'))]
+    offered = re.findall(r'<option value="([^"]*)"', focus)
+    # The three with the most relations in the seed, and the actor in focus, which is not one of them.
+    graph = client.get("/api/graph").get_json()
+    degree = {n["id"]: n["degree"] for n in graph["nodes"]}
+    most = sorted(degree, key=lambda a: (-degree[a], a))[:3]
+    assert set(offered) == {"", "warren", *most} and "warren" not in most
+    suggestions = client.get("/explorer/actor-names").get_data(as_text=True)
+    assert '<option value="Iran">' in suggestions and 'label="Daesh → Islamic State"' in suggestions

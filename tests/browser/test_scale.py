@@ -61,6 +61,14 @@ def test_the_best_connected_actor_of_a_large_network_is_found_summed_up_and_page
         assert sizes["full"] * sizes["scale"] >= 11.5
         assert sizes["small"] * sizes["scale"] < sizes["threshold"] - 1 <= sizes["small"] * sizes["scale"] * 2.5
 
+        # 1,000 actors are not all listed in the page: the search box fetches its suggestions when first
+        # used, and the focus menu offers the 50 most connected.
+        assert page.locator("#actor-names option").count() == 0
+        page.get_by_test_id("search").focus()
+        page.wait_for_function("() => document.querySelectorAll('#actor-names option').length >= 1000")
+        focus_choices = page.locator("[data-testid=focus] option").evaluate_all("os => os.map(o => o.value)")
+        assert len(focus_choices) == 51 and focus_choices[0] == "" and top in focus_choices
+
         # Click the best-connected actor where it is drawn.
         point = page.evaluate("""id => { const n = window.explorer.network;
             const p = n.canvasToDOM(n.getPositions([id])[id]);
@@ -93,3 +101,9 @@ def test_the_best_connected_actor_of_a_large_network_is_found_summed_up_and_page
         # A relation of a later page opens like any other.
         items.nth(60).locator("[data-testid=counterpart-link]").click()
         page.wait_for_function("() => new URLSearchParams(location.search).get('select') !== 'actor:" + top + "'")
+
+        # Found again by its name, from the fetched suggestions.
+        page.get_by_test_id("search").fill(page.evaluate("id => window.explorer.nodes.get(id).label", top))
+        page.get_by_test_id("search").press("Enter")
+        page.wait_for_function("id => new URLSearchParams(location.search).get('select') === 'actor:' + id", arg=top)
+        page.get_by_test_id("relation-overview").wait_for()

@@ -149,6 +149,14 @@ def _network_document(session: Session, view: filters.ViewFilter) -> json_cache.
     return cache.document(_network_key(view), lambda: network.vis_network(session, view))
 
 
+@bp.get("/explorer/actor-names")
+def actor_suggestions():  # type: ignore[no-untyped-def]
+    """The options of the "Find an actor" suggestions, fetched when the box is first used (many actors)."""
+    session = get_session()
+    actors = _recent("actor-choices", filters.ViewFilter(), lambda: explorer_service.actor_choices(session))
+    return render_template("_partials/actor_names.html", actors=actors)
+
+
 @bp.get("/explorer/network.json")
 def network_json():  # type: ignore[no-untyped-def]
     session = get_session()
