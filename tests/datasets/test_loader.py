@@ -205,3 +205,23 @@ def test_an_emptied_or_cut_relations_file_is_refused_and_changes_nothing(runner,
         assert "5 record(s) would be removed (--allow-removals removes them)" in refused.output
     session.expire_all()
     assert snapshot(session) == before
+
+
+def test_rows_inserted_in_chunks_of_any_size_are_the_same(scratch_database, monkeypatch):
+    # A large dataset's new rows go in INSERT_CHUNK at a time; the rows are the same however they are cut.
+    from webapp import migrate
+    from webapp.datasets import loader
+
+    loaded = []
+    for chunk in (loader.INSERT_CHUNK, 1, 2):
+        monkeypatch.setattr(loader, "INSERT_CHUNK", chunk)
+        database = scratch_database(f"chunks_{chunk}")
+        migrate.upgrade(database)
+        with database.transaction() as write:
+            report = loader.load_directory(write, SEED_DIR)
+        with database.session() as read:
+            tables = snapshot(read)
+        del tables["datasets"]  # its one row is not inserted in chunks, and says when it was loaded
+        loaded.append((report.created, tables))
+    assert loaded[0][0]["relation"] > 2 and loaded[0][0]["passage"] > 2
+    assert loaded[1] == loaded[0] and loaded[2] == loaded[0]

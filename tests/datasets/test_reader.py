@@ -178,3 +178,17 @@ def test_a_reason_for_a_missing_bound_or_two_kinds_of_reason_are_reported_where_
         "'start_inferred' / 'end_inferred', not both",
         f"{relations}:{orphan}: 'end_inferred' explains a date, but 'end' is not given",
     ]
+
+
+def test_a_yaml_error_at_the_end_of_relations_is_its_one_problem_though_entries_before_were_checked(river: Path):
+    # The reader checks each relation as the parser finishes it; the file is still unreadable as a whole.
+    relations = river / "relations.yaml"
+    _replace(relations, "- source: upland\n", "- source: nobody\n")
+    relations.write_text(relations.read_text(encoding="utf-8") + "- source: [upland\n", encoding="utf-8")
+    _replace(river / "events.yaml", "  title: Border war", "  title: Border war\n  colour: red")
+    spec, problems = read_dataset(river)
+    in_relations = [str(p) for p in problems if p.file == str(relations)]
+    assert len(in_relations) == 1 and "YAML syntax error" in in_relations[0], in_relations
+    assert in_relations[0].startswith(f"{relations}:{_line_of(relations, '- source: [upland') + 1}:")
+    assert any("unknown field 'colour'" in str(p) for p in problems), problems  # the other files still checked
+    assert spec is not None and spec.relations == [] and not any(kind == "relation" for kind, _ in spec.locations)

@@ -278,6 +278,10 @@ def id_collisions(session: Session, spec: DatasetSpec) -> list[Problem]:
     return sorted(problems)
 
 
+# Rows a load inserts in one statement at most (each a dict of its columns until then).
+INSERT_CHUNK = 5_000
+
+
 class _Sync:
     """Brings the rows of one dataset in line with its spec, counting what changed."""
 
@@ -307,6 +311,12 @@ class _Sync:
             rows = self.queued.pop(model, [])
             if rows:
                 self.session.execute(insert(_table(model)), rows)
+
+    def insert_if_full(self, *models: Any) -> None:
+        """Insert the queued rows of ``models`` (those of the first, and their children after) once the first
+        has ``INSERT_CHUNK``: 50,000 relations' rows need not all be waiting at once."""
+        if len(self.queued.get(models[0], ())) >= INSERT_CHUNK:
+            self.insert_queued(*models)
 
     def upsert(self, kind: str, model: type[M], existing: dict[Any, M], key: Any, values: dict[str, Any]) -> M:
         obj = existing.get(key)
@@ -440,6 +450,7 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
             sync.queue("relation", Relation, values)
             sync.queued.setdefault(RelationEvidence, []).extend(
                 {"relation_id": relation.id, "position": pos, "passage_id": pid} for pos, pid in enumerate(wanted))
+            sync.insert_if_full(Relation, RelationEvidence)
             continue
         row = sync.upsert("relation", Relation, relations, relation.id, values)
         sync.replace_children(
@@ -458,6 +469,7 @@ def load_dataset(session: Session, spec: DatasetSpec, *, overwrite_app_edits: bo
                 for pos, actor_id in enumerate(event.actor_ids))
             sync.queued.setdefault(EventEvidence, []).extend(
                 {"event_id": event.id, "position": pos, "passage_id": pid} for pos, pid in enumerate(wanted))
+            sync.insert_if_full(Event, EventActor, EventEvidence)
             continue
         row = sync.upsert("event", Event, events, event.id, values)
         sync.replace_children(
@@ -657,17 +669,19 @@ def _sync_passages(session: Session, sync: _Sync, spec: DatasetSpec) -> dict[tup
         for p in session.scalars(select(Passage).where(Passage.source_id.in_(source_ids)))
     } if source_ids else {}
     ids = {key: passage.id for key, passage in existing.items()}
-    new: dict[tuple[str, int, int], dict[str, Any]] = {}
+    new: dict[tuple[str, int, int], EvidenceSpec] = {}  # the first citation of each passage new to the database
     for evidence in spec.evidence_items():
         key = _passage_key(evidence)
         if key in existing:
             sync.upsert("passage", Passage, existing, key, passage_values(evidence))
         elif key not in new:
-            new[key] = passage_values(evidence)
+            new[key] = evidence
     session.flush()
     if new:
         sync.report.created["passage"] += len(new)
-        session.execute(insert(_table(Passage)), list(new.values()))
+        cited = list(new.values())
+        for first in range(0, len(cited), INSERT_CHUNK):
+            session.execute(insert(_table(Passage)), [passage_values(e) for e in cited[first:first + INSERT_CHUNK]])
         # Read back rather than RETURNING in parameter order, which SQLite's driver pays for quadratically.
         ids.update(((source_id, start, end), ident) for ident, source_id, start, end in session.execute(
             select(Passage.id, Passage.source_id, Passage.start, Passage.end).where(Passage.source_id.in_(source_ids))))

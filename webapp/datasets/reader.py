@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,7 +44,7 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-@dataclass
+@dataclass(slots=True)  # a dataset holds tens of thousands
 class EvidenceSpec:
     source_id: str
     start: int
@@ -86,7 +87,7 @@ class SourceSpec:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ActorSpec:
     id: str
     name: str
@@ -98,7 +99,7 @@ class ActorSpec:
     affiliation_id: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class RelationSpec:
     id: str
     source_id: str
@@ -115,7 +116,7 @@ class RelationSpec:
     evidence: list[EvidenceSpec]
 
 
-@dataclass
+@dataclass(slots=True)
 class EventSpec:
     id: str
     date: PartialDate
@@ -224,7 +225,7 @@ class _Item:
         if value not in choices:
             self.problem(key, f"'{key}' must be one of {', '.join(choices)}, not {value!r}")
             return default
-        return value
+        return choices[choices.index(value)]  # the one string, not the parser's copy
 
     def boolean(self, key: str) -> bool | None:
         value = self.data.get(key)
@@ -275,19 +276,51 @@ class _Reader:
         return str(self.directory / name)
 
     def load_yaml(self, name: str, *, required: bool = True) -> Any:
+        text = self.yaml_text(name, required=required)
+        if text is None:
+            return None
+        data, problems = yamlio.parse(text)
+        for yaml_problem in problems:
+            self.problem(self.path(name), yaml_problem.line, yaml_problem.message)
+        return data
+
+    def yaml_text(self, name: str, *, required: bool) -> str | None:
+        """The text of one of the dataset's YAML files, or None (and a problem, if it is required or refused)."""
         file = self.path(name)
         path = self.directory / name
         if not os.path.lexists(path):
             if required:
                 self.problem(file, 1, f"missing file: a dataset needs {name}")
             return None
-        text = self.read(path, file)
+        return self.read(path, file)
+
+    def check_items(self, name: str, what: str, check: Callable[[yamlio.Mapping, str], None], *,
+                    required: bool = True) -> bool:
+        """Check each mapping of a top-level list file as the parser finishes it (``check(item, file)``),
+        so that the values of one entry, not of the whole file, are alive at a time.
+
+        The problems are those of ``load_yaml`` and ``items``: when the YAML cannot be read to its end,
+        that is the file's one problem — what ``check`` found in the entries before is withdrawn — and
+        False says the caller must drop what it kept of them.
+        """
+        text = self.yaml_text(name, required=required)
         if text is None:
-            return None
-        data, problems = yamlio.parse(text)
-        for yaml_problem in problems:
+            return False
+        file = self.path(name)
+        items = yamlio.Items(text)
+        first = len(self.problems)
+        for line, item in items:
+            if isinstance(item, yamlio.Mapping):
+                check(item, file)
+            else:
+                self.problem(file, line, f"each entry of {name} must be a mapping describing one {what}")
+        if items.failed:
+            del self.problems[first:]
+        for yaml_problem in items.problems:
             self.problem(file, yaml_problem.line, yaml_problem.message)
-        return data
+        if items.root is not None and not isinstance(items.root, yamlio.Sequence):
+            self.problem(file, getattr(items.root, "line", 1), f"{name} must be a list of {what}s")
+        return not items.failed
 
     def read(self, path: Path, file: str) -> str | None:
         """The text of one of the dataset's files, or None (and a problem) when it is refused."""
@@ -506,6 +539,12 @@ class RecordContext:
     sources: SourceTexts
     # Each source's text folded for matching, once (a dataset cites each article thousands of times).
     folded: dict[str, textmatch.FoldedText] = field(default_factory=dict)
+    # One string object per id and choice, however many records name it (50,000 relations name
+    # 5,000 actors 100,000 times: the parser makes a string of each).
+    strings: dict[str, str] = field(default_factory=dict)
+
+    def shared(self, value: str) -> str:
+        return self.strings.setdefault(value, value)
 
 
 class SourceTexts(Protocol):
@@ -651,7 +690,8 @@ def check_evidence(item: _Item, context: RecordContext) -> EvidenceSpec | None:
     if voice is None or (speaker is not None and speaker not in context.actor_ids):
         return None
     return EvidenceSpec(
-        source_id, start, end, source.text[start:end], prefix, suffix, voice, speaker, (item.file, item.data.line)
+        context.shared(source_id), start, end, source.text[start:end], prefix, suffix, voice,
+        None if speaker is None else context.shared(speaker), (item.file, item.data.line),
     )
 
 
@@ -719,7 +759,7 @@ def _check_relation(item: _Item, context: RecordContext) -> tuple[str | None, Re
         return relation_id, None
     assert kind is not None and source_id and target_id and confidence
     return relation_id, RelationSpec(
-        id=relation_id, source_id=source_id, target_id=target_id, type=kind.id,
+        id=relation_id, source_id=context.shared(source_id), target_id=context.shared(target_id), type=kind.id,
         sign=kind.sign if sign is None else sign,
         directed=kind.directed if directed is None else directed,
         start=start, end=end, start_inferred=start_reason, end_inferred=end_reason, confidence=confidence,
@@ -728,22 +768,23 @@ def _check_relation(item: _Item, context: RecordContext) -> tuple[str | None, Re
 
 
 def _read_relations(reader: _Reader, spec: DatasetSpec, context: RecordContext) -> None:
-    name = "relations.yaml"
-    data = reader.load_yaml(name)
     seen: dict[str, tuple[str, int]] = {}
-    # Each entry is let go once checked: 50,000 parsed relations need not outlive their specs.
-    pending = reader.items(name, data, "relation")
-    del data
-    pending.reverse()
-    while pending:
-        raw, file = pending.pop()
+    relations: list[RelationSpec] = []
+    locations: dict[tuple[str, str], tuple[str, int]] = {}
+
+    def check(raw: yamlio.Mapping, file: str) -> None:
         item = _Item(reader, file, raw, "a relation", RELATION_FIELDS)
         relation_id, relation = _check_relation(item, context)
         if relation_id is None or not _claim(seen, reader, "relation", relation_id, file, item.line):
-            continue
-        spec.locations[("relation", relation_id)] = (file, item.line)
+            return
+        locations[("relation", relation_id)] = (file, item.line)
         if relation is not None:
-            spec.relations.append(relation)
+            relations.append(relation)
+
+    # Each relation is checked as the parser finishes it: 50,000 parsed relations are never alive at once.
+    if reader.check_items("relations.yaml", "relation", check):
+        spec.locations.update(locations)
+        spec.relations += relations
 
 
 def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, EventSpec | None]:
@@ -773,22 +814,22 @@ def _check_event(item: _Item, context: RecordContext) -> tuple[str | None, Event
 
 
 def _read_events(reader: _Reader, spec: DatasetSpec, context: RecordContext) -> None:
-    name = "events.yaml"
-    data = reader.load_yaml(name, required=False)
     seen: dict[str, tuple[str, int]] = {}
-    # Each entry is let go once checked: 50,000 parsed relations need not outlive their specs.
-    pending = reader.items(name, data, "event")
-    del data
-    pending.reverse()
-    while pending:
-        raw, file = pending.pop()
+    events: list[EventSpec] = []
+    locations: dict[tuple[str, str], tuple[str, int]] = {}
+
+    def check(raw: yamlio.Mapping, file: str) -> None:
         item = _Item(reader, file, raw, "an event", EVENT_FIELDS)
         event_id, event = _check_event(item, context)
         if event_id is None or not _claim(seen, reader, "event", event_id, file, item.line):
-            continue
-        spec.locations[("event", event_id)] = (file, item.line)
+            return
+        locations[("event", event_id)] = (file, item.line)
         if event is not None:
-            spec.events.append(event)
+            events.append(event)
+
+    if reader.check_items("events.yaml", "event", check, required=False):
+        spec.locations.update(locations)
+        spec.events += events
 
 
 RecordSpec = BlocSpec | ActorSpec | RelationSpec | EventSpec

@@ -7,6 +7,7 @@ refused, and so are documents nested more than ``MAX_DEPTH`` levels or holding m
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,8 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 _STR = "tag:yaml.org,2002:str"
+_SCALAR, _SEQUENCE_START, _SEQUENCE_END, _MAPPING_END = (
+    yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.SequenceEndEvent, yaml.MappingEndEvent)
 _KEY, _SKIP = object(), object()  # a mapping waiting for its next key; a value whose key was refused
 
 
@@ -100,6 +103,8 @@ class _Builder:
     def __init__(self, loader: Any, problems: list[YamlProblem], line_offset: int) -> None:
         self.loader, self.problems, self.line_offset = loader, problems, line_offset
         self.tags: dict[str, str] = {}  # plain scalar → its resolved tag ("2015", "true", "a00012" recur)
+        self.nodes = 0  # values of the document so far
+        self.depth = 0  # lists and mappings open around the value being built (its list, for ``items``)
 
     def scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
         tag = event.tag
@@ -122,46 +127,64 @@ class _Builder:
         finally:
             self.loader.constructed_objects.pop(node, None)
 
+    def count(self, event: Any) -> int:
+        """Count one more value (refusing aliases, anchors and too many values); its line."""
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise _Refused(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in dataset files: "
+                           "write each value out", event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(f"more than {MAX_NODES:,} values in one YAML document: split the file", event.start_mark)
+        return int(event.start_mark.line) + 1 + self.line_offset
+
     def document(self) -> Any:
-        loader, line_offset = self.loader, self.line_offset
+        """The value that begins with the parser's next event, built to its end."""
+        get_event, count, attach = self.loader.get_event, self.count, self.attach
         stack: list[_Open] = []
-        nodes = 0
         root: Any = None
         while True:
-            event = loader.get_event()
-            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            event = get_event()
+            kind = type(event)
+            if kind is _SEQUENCE_END or kind is _MAPPING_END:
                 stack.pop()
                 if not stack:
                     return root
                 continue
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
-                raise _Refused(f"YAML anchors and aliases ({sign}{event.anchor}) are not allowed in dataset files: "
-                               "write each value out", event.start_mark)
-            nodes += 1
-            if nodes > MAX_NODES:
-                raise _Refused(f"more than {MAX_NODES:,} values in one YAML document: split the file", event.start_mark)
-            line = event.start_mark.line + 1 + line_offset
+            line = count(event)
             value: Any
-            if isinstance(event, yaml.ScalarEvent):
+            if kind is _SCALAR:
                 value = self.scalar(event, line)
+                if not stack:
+                    return value
+                attach(stack[-1], value, line, True)
+                continue
+            if len(stack) + self.depth >= MAX_DEPTH:
+                raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
+            if kind is _SEQUENCE_START:
+                value = Sequence()
+                value.line, value.item_lines = line, []
             else:
-                if len(stack) >= MAX_DEPTH:
-                    raise _Refused(f"lists and mappings nested more than {MAX_DEPTH} levels deep", event.start_mark)
-                if isinstance(event, yaml.SequenceStartEvent):
-                    value = Sequence()
-                    value.line, value.item_lines = line, []
-                else:
-                    value = Mapping()
-                    value.line, value.key_lines = line, {}
+                value = Mapping()
+                value.line, value.key_lines = line, {}
             if not stack:
                 root = value
             else:
-                self.attach(stack[-1], value, line, isinstance(event, yaml.ScalarEvent))
-            if not isinstance(event, yaml.ScalarEvent):
-                stack.append(_Open(value))
-            elif not stack:
-                return root
+                attach(stack[-1], value, line, False)
+            stack.append(_Open(value))
+
+    def items(self) -> Generator[tuple[int, Any], None, Sequence]:
+        """Each item of the list that begins with the parser's next event, with its line, built as the
+        parser finishes it; then that list, without its items."""
+        line = self.count(self.loader.get_event())
+        listed = Sequence()
+        listed.line, listed.item_lines = line, []
+        self.depth = 1
+        while not isinstance(self.loader.peek_event(), yaml.SequenceEndEvent):
+            yield int(self.loader.peek_event().start_mark.line) + 1 + self.line_offset, self.document()
+        self.loader.get_event()
+        self.depth = 0
+        return listed
 
     def attach(self, parent: _Open, value: Any, line: int, scalar: bool) -> None:
         container = parent.container
@@ -188,10 +211,9 @@ class _Builder:
 
 def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
     """Parse one YAML document; return its data (with line numbers) and any problems."""
-    unprintable = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    unprintable = _unprintable(text, line_offset)
     if unprintable:
-        line = text.count("\n", 0, unprintable.start()) + 1 + line_offset
-        return None, [YamlProblem(line, f"the character U+{ord(unprintable.group()):04X} is not allowed in YAML")]
+        return None, [unprintable]
     loader: _Loader | None = None
     try:
         loader = _Loader(text)
@@ -201,26 +223,89 @@ def parse(text: str, line_offset: int = 0) -> tuple[Any, list[YamlProblem]]:
         start = loader.get_event()  # the document's start
         problems: list[YamlProblem] = []
         data = _Builder(loader, problems, line_offset).document()
-        loader.get_event()  # the document's end
-        following = loader.get_event()
-        if not isinstance(following, yaml.StreamEndEvent):
-            raise yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
-                                              "but found another document", following.start_mark)
+        _end_of_stream(loader, start)
         return data, problems
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = (mark.line + 1 if mark else 1) + line_offset
-        reason = error.problem or error.context or "invalid YAML"
-        if reason == "found character that cannot start any token" and mark is not None:  # libyaml's words
-            reason = f"found character {_character_at(text, mark.line, mark.column)!r} that cannot start any token"
-        if reason == "exceeded maximum nesting depth":  # libyaml's own bound, met before the events reach ours
-            return None, [YamlProblem(line, f"lists and mappings nested more than {MAX_DEPTH} levels deep")]
-        return None, [YamlProblem(line, reason if isinstance(error, _Refused) else f"YAML syntax error: {reason}")]
     except yaml.YAMLError as error:
-        return None, [YamlProblem(1 + line_offset, f"YAML error: {error}")]
+        return None, [_problem_of(error, text, line_offset)]
     finally:
         if loader is not None:
             loader.dispose()
+
+
+class Items:
+    """One YAML document read a top-level list item at a time, so that only one item's values (each
+    with its line) are alive at once: what ``parse`` finds, as ``parse`` says it.
+
+    Iterating gives (line, item) for each item of the list, as the parser finishes it. Then
+    ``problems`` are those ``parse`` would give, and ``root`` is what the document is: None when
+    empty, the list without its items, or the whole value when it is not a list (nothing was given
+    then). When ``failed``, the document could not be read to its end: ``problems`` is the one
+    reason, and the items given before are to be disregarded (``parse`` gives no data then).
+    """
+
+    def __init__(self, text: str, line_offset: int = 0) -> None:
+        self.text, self.line_offset = text, line_offset
+        self.problems: list[YamlProblem] = []
+        self.root: Any = None
+        self.failed = False
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        text, line_offset = self.text, self.line_offset
+        unprintable = _unprintable(text, line_offset)
+        if unprintable:
+            self.problems, self.failed = [unprintable], True
+            return
+        loader: _Loader | None = None
+        problems: list[YamlProblem] = []
+        try:
+            loader = _Loader(text)
+            loader.get_event()  # the stream's start
+            if isinstance(loader.peek_event(), yaml.StreamEndEvent):
+                return
+            start = loader.get_event()  # the document's start
+            builder = _Builder(loader, problems, line_offset)
+            if isinstance(loader.peek_event(), yaml.SequenceStartEvent):
+                self.root = yield from builder.items()
+            else:
+                self.root = builder.document()
+            _end_of_stream(loader, start)
+            self.problems = problems
+        except yaml.YAMLError as error:
+            self.problems, self.failed, self.root = [_problem_of(error, text, line_offset)], True, None
+        finally:
+            if loader is not None:
+                loader.dispose()
+
+
+def _unprintable(text: str, line_offset: int) -> YamlProblem | None:
+    unprintable = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if not unprintable:
+        return None
+    line = text.count("\n", 0, unprintable.start()) + 1 + line_offset
+    return YamlProblem(line, f"the character U+{ord(unprintable.group()):04X} is not allowed in YAML")
+
+
+def _end_of_stream(loader: Any, start: Any) -> None:
+    """Past the document's end: the stream must end there."""
+    loader.get_event()  # the document's end
+    following = loader.get_event()
+    if not isinstance(following, yaml.StreamEndEvent):
+        raise yaml.composer.ComposerError("expected a single document in the stream", start.start_mark,
+                                          "but found another document", following.start_mark)
+
+
+def _problem_of(error: yaml.YAMLError, text: str, line_offset: int) -> YamlProblem:
+    """A parser's error as a problem on its line, in our words where libyaml's are unclear."""
+    if not isinstance(error, yaml.MarkedYAMLError):
+        return YamlProblem(1 + line_offset, f"YAML error: {error}")
+    mark = error.problem_mark or error.context_mark
+    line = (mark.line + 1 if mark else 1) + line_offset
+    reason = error.problem or error.context or "invalid YAML"
+    if reason == "found character that cannot start any token" and mark is not None:  # libyaml's words
+        reason = f"found character {_character_at(text, mark.line, mark.column)!r} that cannot start any token"
+    if reason == "exceeded maximum nesting depth":  # libyaml's own bound, met before the events reach ours
+        return YamlProblem(line, f"lists and mappings nested more than {MAX_DEPTH} levels deep")
+    return YamlProblem(line, reason if isinstance(error, _Refused) else f"YAML syntax error: {reason}")
 
 
 def _character_at(text: str, line: int, column: int) -> str:

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .sentences import sentence_spans
 
@@ -33,7 +35,8 @@ _NOT_WORD = re.compile(r"[^\w]+")
 
 def _words(sentence: str) -> list[str]:
     folded = unicodedata.normalize("NFKD", sentence.casefold())
-    plain = "".join(char for char in folded if not unicodedata.combining(char))
+    # (Plain ASCII has no combining marks to drop: most sentences skip the loop over their characters.)
+    plain = folded if folded.isascii() else "".join(char for char in folded if not unicodedata.combining(char))
     return [word for word in _NOT_WORD.split(plain) if word]
 
 
@@ -59,17 +62,46 @@ class Fingerprint:
         return sum(count for _, count, _ in self.sentences)
 
 
+def _sentence_words(text: str) -> Iterator[list[str]]:
+    """The words of each of a text's sentences that count (of at least ``MIN_WORDS`` words)."""
+    for start, end in sentence_spans(text):
+        words = _words(text[start:end])
+        if len(words) >= MIN_WORDS:
+            yield words
+
+
 def fingerprint(text: str) -> Fingerprint:
     sentences = []
     everything: set[tuple[str, ...]] = set()
-    for start, end in sentence_spans(text):
-        words = _words(text[start:end])
-        if len(words) < MIN_WORDS:
-            continue
+    for words in _sentence_words(text):
         grams = _trigrams(words)
         sentences.append((" ".join(words), len(words), frozenset(grams)))
         everything |= grams
     return Fingerprint(tuple(sentences), frozenset(everything))
+
+
+def _trigram_codes(text: str, vocabulary: dict[str, int]) -> set[int]:
+    """A text's trigrams (those of ``fingerprint(text).trigrams``), each as one number: its words'
+    numbers in ``vocabulary`` (which grows) packed behind a leading 1, so that equal numbers are equal
+    trigrams. A number takes a fraction of the memory of a tuple of three strings, which is what lets
+    ``republications`` remember every trigram of a thousand articles at once."""
+    codes: set[int] = set()
+    for words in _sentence_words(text):
+        numbers = []
+        for word in words:
+            number = vocabulary.get(word)
+            if number is None:
+                number = vocabulary[word] = len(vocabulary)
+            numbers.append(number)
+        if len(numbers) < 3:  # as ``_trigrams``: a sentence this short is one gram
+            code = 1
+            for number in numbers:
+                code = code << 32 | number
+            codes.add(code)
+            continue
+        triples = zip(numbers, numbers[1:], numbers[2:], strict=False)
+        codes.update(1 << 96 | a << 64 | b << 32 | c for a, b, c in triples)
+    return codes
 
 
 def share(copy: Fingerprint, original: Fingerprint) -> float:
@@ -106,25 +138,31 @@ def republications(articles: Iterable[Article]) -> dict[str, tuple[str, float]]:
     are each treated as their own outlet.
     """
     ordered = sorted(articles, key=lambda a: a.order)
-    prints = {a.id: fingerprint(a.text) for a in ordered}
-    holders: dict[tuple[str, ...], list[int]] = {}
+    # Which earlier articles hold each trigram, as numbers (``_trigram_codes``); an article's full
+    # fingerprint is built only when it is compared in full (a copy and its candidate originals).
+    vocabulary: dict[str, int] = {}
+    holders: dict[int, list[int]] = {}
+    prints: dict[int, Fingerprint] = {}
+
+    def print_of(index: int) -> Fingerprint:
+        if index not in prints:
+            prints[index] = fingerprint(ordered[index].text)
+        return prints[index]
+
     found: dict[str, tuple[str, float]] = {}
     for index, article in enumerate(ordered):
-        mine = prints[article.id]
-        shared: dict[int, int] = {}
-        for gram in mine.trigrams:
-            for earlier in holders.get(gram, ()):
-                shared[earlier] = shared.get(earlier, 0) + 1
+        mine = _trigram_codes(article.text, vocabulary)
+        shared = Counter(chain.from_iterable(holders.get(gram, ()) for gram in mine))
         outlet = _outlet(article.outlet)
-        for earlier in sorted(i for i, n in shared.items() if n >= CANDIDATE_SHARE * len(mine.trigrams)):
+        for earlier in sorted(i for i, n in shared.items() if n >= CANDIDATE_SHARE * len(mine)):
             other = ordered[earlier]
             if outlet and _outlet(other.outlet) == outlet:
                 continue
-            value = share(mine, prints[other.id])
+            value = share(print_of(index), print_of(earlier))
             if value >= REPUBLICATION_SHARE:
                 root = found.get(other.id, (other.id, value))[0]
                 found[article.id] = (root, value)
                 break
-        for gram in mine.trigrams:
+        for gram in mine:
             holders.setdefault(gram, []).append(index)
     return found
