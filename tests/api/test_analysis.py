@@ -211,3 +211,19 @@ def test_tensions_come_a_page_at_a_time_and_htmx_gets_just_the_list(client, monk
     # Without JavaScript the same link loads the whole page at that page; a bad page number is a 400.
     assert 'start="3"' in client.get("/analysis?tensions_page=2").get_data(as_text=True)
     assert client.get("/analysis?tensions_page=x").status_code == 400
+
+
+def test_the_page_shows_an_edit_made_after_it_was_last_shown(client, app, make_user):
+    # The page's analysis is kept per data revision and filter: an edit moves the revision.
+    from webapp.services import accounts
+
+    make_user("ed", "editor")
+    with app.extensions["database"].transaction() as session:
+        headers = {"Authorization": f"Bearer {accounts.issue_token(session, 'ed').token}"}
+    relation = "united-states-non-cooperation-iran"
+    for _ in range(2):  # worked out, then kept
+        assert "Caught in the middle, said the editor" not in client.get("/analysis").get_data(as_text=True)
+    edited = client.patch(f"/api/relations/{relation}", json={"summary": "Caught in the middle, said the editor",
+                                                              "version": 1}, headers=headers)
+    assert edited.status_code == 200, edited.get_json()
+    assert "Caught in the middle, said the editor" in client.get("/analysis").get_data(as_text=True)

@@ -90,9 +90,9 @@ def test_the_best_connected_actor_of_a_large_network_is_found_summed_up_and_page
         first_page = items.evaluate_all("items => items.map(item => item.dataset.relation)")
         for shown in (50, 75):
             page.get_by_test_id("relations-more-button").click()
-            page.wait_for_function(
-                "n => document.querySelectorAll('[data-testid=relations-page] [data-testid=relation-item]').length === n",
-                arg=shown, timeout=30_000)
+            page.wait_for_function("n => document.querySelectorAll("
+                                   "'[data-testid=relations-page] [data-testid=relation-item]').length === n",
+                                   arg=shown, timeout=30_000)
             assert page.get_by_test_id("relations-shown").inner_text() == f"{shown} of {degree:,} shown"
         every = items.evaluate_all("items => items.map(item => item.dataset.relation)")
         assert every[:25] == first_page and len(set(every)) == 75

@@ -16,18 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import random
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..dates import PartialDate
+from ..json_cache import RecentValues
+from ..models import Event, EventActor, Relation
 from . import pages, records
 from .corroboration import contested_relations
 from .balance import Pair, frustration, is_balanced, is_weakly_balanced, pair, triangles
@@ -35,6 +41,7 @@ from .filters import FilterError, ViewFilter, parse_date
 from .graph import actor_rows, data_revision, filtered_edges
 from .explorer import add_excerpts
 
+T = TypeVar("T")
 MAX_TIMELINE_DATES = 60
 BETWEENNESS_EXACT_MAX = 500
 BETWEENNESS_SAMPLES = 100
@@ -61,6 +68,37 @@ CLAUSES = {
 }
 
 
+class _Collector:
+    """Python's cyclic garbage collector, paused while any analysis runs (nested and threaded uses count).
+
+    The analysis of a large network allocates hundreds of thousands of small acyclic objects (edges, pairs,
+    triangles), and such bursts set off full collections that walk all of them again and again: about a
+    third of the time at 5,000 actors. Whatever cycles it leaves are collected once it is resumed."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.resume = False
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        with self.lock:
+            if self.depth == 0:
+                self.resume = gc.isenabled()  # never turn on a collector someone else turned off
+                gc.disable()
+            self.depth += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.depth -= 1
+                if self.depth == 0 and self.resume:
+                    gc.enable()
+
+
+collector = _Collector()
+
+
 def _weight(relation: dict[str, Any]) -> int:
     return CONFIDENCE_WEIGHTS.get(relation["confidence"] or "medium", 2)
 
@@ -72,30 +110,35 @@ class Side:
     a: str
     b: str
     relations: list[dict[str, Any]] = field(default_factory=list)
+    # The confidence weights of its cooperative and of its adversarial relations, summed as they are added.
+    positive: int = 0
+    negative: int = 0
+
+    def add(self, relation: dict[str, Any]) -> None:
+        self.relations.append(relation)
+        if relation["sign"] > 0:
+            self.positive += _weight(relation)
+        elif relation["sign"] < 0:
+            self.negative += _weight(relation)
 
     @property
     def weights(self) -> tuple[int, int]:
-        # Kept once the pair's relations are all in (signed_pairs): every triangle asks again.
-        # (Not functools.cached_property: its lock costs more than the sum at 50,000 pairs.)
-        kept: tuple[int, int] | None = self.__dict__.get("_weights")
-        if kept is None:
-            kept = self.__dict__["_weights"] = (sum(_weight(r) for r in self.relations if r["sign"] > 0),
-                                                sum(_weight(r) for r in self.relations if r["sign"] < 0))
-        return kept
+        return self.positive, self.negative
 
     @property
     def sign(self) -> int:
-        positive, negative = self.weights
-        return 1 if positive > negative else -1
+        return 1 if self.positive > self.negative else -1
 
-    @property
-    def contested(self) -> bool:
-        """Evidence of both signs in overlapping time: the one definition (``corroboration``)."""
-        return bool(contested_relations(self.relations))
+    def contested(self, taking_part: set[str]) -> bool:
+        """Evidence of both signs in overlapping time (``taking_part``: ``contested_relations`` of the edges,
+        the one definition, worked out once for every pair)."""
+        # A pair of one sign only has nothing to contest.
+        return bool(self.positive and self.negative) and any(r["id"] in taking_part for r in self.relations)
 
     def leading(self) -> dict[str, Any]:
         """The relation that best states the pair's sign (most weight, then most evidence, then curated order)."""
-        agreeing = [r for r in self.relations if r["sign"] == self.sign]
+        sign = self.sign
+        agreeing = [r for r in self.relations if r["sign"] == sign]
         return max(agreeing, key=lambda r: (_weight(r), r["evidence_count"]))
 
 
@@ -103,13 +146,16 @@ def signed_pairs(edges: Iterable[dict[str, Any]]) -> dict[Pair, Side]:
     """One side per pair of actors joined by cooperative or adversarial relations."""
     sides: dict[Pair, Side] = {}
     for edge in edges:
-        if edge["sign"] == 0 or edge["from"] == edge["to"]:
+        a, b = edge["from"], edge["to"]
+        if edge["sign"] == 0 or a == b:
             continue
-        key = pair(edge["from"], edge["to"])
-        if key not in sides:
-            a, b = sorted(key)
-            sides[key] = Side(a, b)
-        sides[key].relations.append(edge)
+        if b < a:
+            a, b = b, a
+        key = frozenset((a, b))
+        side = sides.get(key)
+        if side is None:
+            side = sides[key] = Side(a, b)
+        side.add(edge)
     return sides
 
 
@@ -127,12 +173,13 @@ def _order(a: str, b: str, c: str, values: list[int], names: dict[str, str]) -> 
     "two friends who are enemies" around the shared friend."""
     if values.count(-1) != 1:
         return [a, b, c]
-    enemies = ((a, b), (b, c), (a, c))[values.index(-1)]
-    x, y = sorted(enemies, key=lambda n: (names.get(n, n), n))
-    return [x, next(n for n in (a, b, c) if n not in enemies), y]
+    x, y, between = ((a, b, c), (b, c, a), (a, c, b))[values.index(-1)]
+    if (names.get(y, y), y) < (names.get(x, x), x):
+        x, y = y, x
+    return [x, between, y]
 
 
-def _triad(order: list[str], sides: dict[Pair, Side], names: dict[str, str]) -> dict[str, Any]:
+def _triad(order: list[str], sides: dict[Pair, Side], names: dict[str, str], contested: set[str]) -> dict[str, Any]:
     x, y, z = order
     ordered = [sides[pair(x, y)], sides[pair(y, z)], sides[pair(z, x)]]
     values = [s.sign for s in ordered]
@@ -154,7 +201,7 @@ def _triad(order: list[str], sides: dict[Pair, Side], names: dict[str, str]) -> 
         "weakly_balanced": is_weakly_balanced(*values),
         "relations": [r["id"] for s in ordered for r in s.relations],
         "sides": [
-            {"actors": [s.a, s.b], "sign": s.sign, "contested": s.contested,
+            {"actors": [s.a, s.b], "sign": s.sign, "contested": s.contested(contested),
              "relations": [r["id"] for r in s.relations], "leading": s.leading()["id"]}
             for s in ordered
         ],
@@ -174,10 +221,9 @@ def ranked_triangles(sides: dict[Pair, Side], names: dict[str, str]) -> list[tup
     evidence = {(side.a, side.b): sum(r["evidence_count"] for r in side.relations) for side in sides.values()}
     ranked = []
     for a, b, c in triangles(signs):
-        keys = ((a, b), (b, c), (a, c))
-        values = [signs[k] for k in keys]
+        values = [signs[a, b], signs[b, c], signs[a, c]]
         order = _order(a, b, c, values, names)
-        key = (is_balanced(*values), is_weakly_balanced(*values), -sum(evidence[k] for k in keys),
+        key = (is_balanced(*values), is_weakly_balanced(*values), -(evidence[a, b] + evidence[b, c] + evidence[a, c]),
                [names.get(n, n) for n in order], order)
         ranked.append((key, order))
     ranked.sort(key=lambda item: item[0])
@@ -200,7 +246,8 @@ def analyse(edges: Iterable[dict[str, Any]], names: dict[str, str], blocs: dict[
     size = per_page or max(1, listed)
     number = min(page, max(1, -(-listed // size)))
     chosen = ranked[(number - 1) * size:min(number * size, listed)]
-    triads = [_triad(order, sides, names) for _, order in chosen]
+    contested = contested_relations(r for side in sides.values() if all(side.weights) for r in side.relations)
+    triads = [_triad(order, sides, names, contested) for _, order in chosen]
     signed_actors = sorted({n for key in sides for n in key})
     result = frustration(signed_actors, {key: side.sign for key, side in sides.items()}, blocs=blocs)
     unbalanced: dict[str, int] = {}
@@ -229,7 +276,7 @@ def analyse(edges: Iterable[dict[str, Any]], names: dict[str, str], blocs: dict[
         "contested": [
             {"actors": [side.a, side.b], "relations": [r["id"] for r in side.relations],
              "cooperative_weight": side.weights[0], "adversarial_weight": side.weights[1], "sign": side.sign}
-            for side in sides.values() if side.contested
+            for side in sides.values() if side.contested(contested)
         ],
         "actors": sorted(
             ({"id": a, "label": names.get(a, a), "unbalanced": unbalanced.get(a, 0)} for a in signed_actors),
@@ -263,14 +310,28 @@ def _actors_of(session: Session, edges: list[dict[str, Any]],
     return {i: found[i]["label"] for i in ids if i in found}, {i: found[i]["bloc"] for i in ids if i in found}
 
 
+def _kept(recent: RecentValues | None, session: Session, key: tuple[str, ...], view: ViewFilter,
+          compute: Callable[[], T]) -> T:
+    """``compute()``, or what it gave for the same data revision and filter in this process (with ``recent``)."""
+    if recent is None:
+        return compute()
+    return recent.get(("analysis", *key[:1], data_revision(session), view.cache_key(), *key[1:]), compute)
+
+
 def balance(session: Session, view: ViewFilter, *, page: int = 1, per_page: int | None = None,
-            edges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+            edges: list[dict[str, Any]] | None = None, recent: RecentValues | None = None) -> dict[str, Any]:
     """Triangles with their signs (``per_page`` of them, page ``page``), unbalanced counts per actor,
-    the frustration index and its camps."""
-    edges = filtered_edges(session, view) if edges is None else edges
-    result = analyse(edges, *_actors_of(session, edges), page=page, per_page=per_page or TRIADS_PER_PAGE)
-    result["meta"] = {"filter": view.query(), "revision": data_revision(session), "pair_rule": PAIR_RULE}
-    return result
+    the frustration index and its camps. ``recent``: where results are kept per data revision and filter."""
+    def compute() -> dict[str, Any]:
+        with collector.paused():
+            found = filtered_edges(session, view) if edges is None else edges
+            result = analyse(found, *_actors_of(session, found), page=page, per_page=per_page or TRIADS_PER_PAGE)
+            result["meta"] = {"filter": view.query(), "revision": data_revision(session), "pair_rule": PAIR_RULE}
+            return result
+
+    if edges is not None:
+        return compute()
+    return _kept(recent, session, ("balance", str(page), str(per_page or TRIADS_PER_PAGE)), view, compute)
 
 
 def brokers(session: Session, view: ViewFilter, edges: list[dict[str, Any]] | None = None,
@@ -450,8 +511,19 @@ def diff(session: Session, view: ViewFilter, before: PartialDate, after: Partial
 def event_dates(session: Session, view: ViewFilter) -> list[str]:
     """The distinct dates of the events the filter keeps, whatever its own date, earliest first."""
     untimed = dataclasses.replace(view, at=None, date_from=None, date_to=None)
-    return sorted({e["date"] for e in records.list_events(session, untimed) if e["date"]},
-                  key=lambda d: PartialDate.parse(d).first)
+    query = select(Event.date, Event.date_first).where(*untimed.event_conditions())
+    if untimed.focus is None:
+        found = {(date, first) for date, first in session.execute(query.distinct()) if date}
+    else:
+        # As ``records.list_events`` keeps them: events with an actor in the focus's neighbourhood.
+        ego = untimed.ego(session.execute(select(Relation.source_id, Relation.target_id)
+                                          .where(*untimed.relation_conditions())))
+        assert ego is not None
+        found = {(date, first) for date, first, actor in session.execute(
+            query.add_columns(EventActor.actor_id).join(EventActor, EventActor.event_id == Event.id))
+            if date and actor in ego}
+    # Ties on the first day ("1999" and "1999-01") by the text: the order must not follow string hashing.
+    return [date for date, _ in sorted(found, key=lambda item: (item[1], item[0]))]
 
 
 def balance_over_time(session: Session, view: ViewFilter, dates: list[str] | None = None,
@@ -538,16 +610,26 @@ def chart(points: list[dict[str, Any]], width: int = 320, height: int = 120) -> 
 
 
 def page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, PartialDate] | None,
-         tensions_page: int = 1) -> dict[str, Any]:
+         tensions_page: int = 1, recent: RecentValues | None = None) -> dict[str, Any]:
     """Everything the analysis page shows, each tension with the evidence of its three sides.
 
     The relations are read once; the tensions come ``MAX_TENSIONS_SHOWN`` at a time, page ``tensions_page``.
+    ``recent``: where results are kept per data revision and filter.
     """
+    def compute() -> dict[str, Any]:
+        with collector.paused():
+            return _page(session, view, comparison, tensions_page)
+
+    return _kept(recent, session, ("page", str(tensions_page), *map(str, comparison or ())), view, compute)
+
+
+def _page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, PartialDate] | None,
+          tensions_page: int) -> dict[str, Any]:
     history = History.read(session, view)
     edges = history.current()
     rows = _rows(session, {end for e in history.edges for end in (e["from"], e["to"])})
     sides = signed_pairs(edges)
-    tensions = tension_page(session, view, tensions_page, edges, sides=sides, rows=rows)
+    tensions = _tension_page(session, view, tensions_page, edges, sides, rows)
     dates = event_dates(session, view)  # read once for both
     comparison = comparison or default_comparison(session, view, dates)
     over_time = balance_over_time(session, view, dates, history, sides=None if view.is_timed else sides)
@@ -562,9 +644,22 @@ def page(session: Session, view: ViewFilter, comparison: tuple[PartialDate, Part
 
 
 def tension_page(session: Session, view: ViewFilter, number: int = 1, edges: list[dict[str, Any]] | None = None,
-                 sides: dict[Pair, Side] | None = None, rows: Rows | None = None) -> dict[str, Any]:
-    """One page of tensions (unbalanced triangles, the best-documented first) with their sides' evidence."""
-    edges = filtered_edges(session, view) if edges is None else edges
+                 sides: dict[Pair, Side] | None = None, rows: Rows | None = None,
+                 recent: RecentValues | None = None) -> dict[str, Any]:
+    """One page of tensions (unbalanced triangles, the best-documented first) with their sides' evidence.
+    ``recent``: where results are kept per data revision and filter (when the edges are not given)."""
+    if edges is not None:
+        return _tension_page(session, view, number, edges, sides, rows)
+
+    def compute() -> dict[str, Any]:
+        with collector.paused():
+            return _tension_page(session, view, number, filtered_edges(session, view), sides, rows)
+
+    return _kept(recent, session, ("tensions", str(number)), view, compute)
+
+
+def _tension_page(session: Session, view: ViewFilter, number: int, edges: list[dict[str, Any]],
+                  sides: dict[Pair, Side] | None, rows: Rows | None) -> dict[str, Any]:
     result = analyse(edges, *_actors_of(session, edges, rows), page=number, per_page=MAX_TENSIONS_SHOWN,
                      tensions_only=True, sides=sides)
     result["meta"] = {"filter": view.query(), "revision": data_revision(session), "pair_rule": PAIR_RULE}

@@ -73,16 +73,21 @@ def pair(a: str, b: str) -> Pair:
 
 def triangles(signs: Iterable[Iterable[str]]) -> list[tuple[str, str, str]]:
     """Every triangle of the graph (its pairs: a mapping's keys will do), each once, its actors in sorted order."""
-    neighbours: dict[str, set[str]] = {}
+    # Each actor's neighbours after it in sorted order: a triangle a < b < c is c among both a's and b's.
+    later: dict[str, set[str]] = {}
     for key in signs:
-        a, b = sorted(key)
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
-    found = []
-    for a in sorted(neighbours):
-        for b in sorted(n for n in neighbours[a] if n > a):
-            for c in sorted(n for n in neighbours[a] & neighbours[b] if n > b):
-                found.append((a, b, c))
+        a, b = key
+        if b < a:
+            a, b = b, a
+        later.setdefault(a, set()).add(b)
+        later.setdefault(b, set())
+    found: list[tuple[str, str, str]] = []
+    for a in sorted(later):
+        after_a = later[a]
+        for b in sorted(after_a):
+            common = after_a & later[b]
+            if common:
+                found.extend((a, b, c) for c in sorted(common))
     return found
 
 
@@ -198,7 +203,11 @@ class _Solved:
 
 
 def _count(side: Sequence[int], ends: Sequence[tuple[int, int]], negative: np.ndarray) -> int:
-    return sum(1 for (i, j), neg in zip(ends, negative, strict=True) if (side[i] == side[j]) == neg)
+    """The edges the split leaves out of place."""
+    if not len(ends):
+        return 0
+    camp, pairs = np.asarray(side), np.asarray(ends)
+    return int(np.count_nonzero((camp[pairs[:, 0]] == camp[pairs[:, 1]]) == negative))
 
 
 def _solve_component(n: int, ends: list[tuple[int, int]], negative: np.ndarray, groups: list[list[int]],
@@ -273,15 +282,19 @@ class _Cuts:
     def add_unbalanced_triangles(self, n: int, ends: Sequence[tuple[int, int]], negative: np.ndarray) -> None:
         """Every triangle with an odd number of hostile sides needs one of them out of place."""
         edge_of = {pair_: e for e, pair_ in enumerate(ends)}
-        neighbours: list[set[int]] = [set() for _ in range(n)]
+        hostile = negative.tolist()
+        later: list[set[int]] = [set() for _ in range(n)]  # neighbours with a higher index
         for i, j in ends:
-            neighbours[i].add(j)
-            neighbours[j].add(i)
+            if i < j:
+                later[i].add(j)
+            elif j < i:
+                later[j].add(i)
         for i in range(n):
-            for j in sorted(k for k in neighbours[i] if k > i):
-                for k in sorted(c for c in neighbours[i] & neighbours[j] if c > j):
+            for j in sorted(later[i]):
+                common = later[i] & later[j]
+                for k in sorted(common):
                     triple = (edge_of[i, j], edge_of[j, k], edge_of[i, k])
-                    if int(negative[list(triple)].sum()) % 2:
+                    if (hostile[triple[0]] + hostile[triple[1]] + hostile[triple[2]]) % 2:
                         self.add(triple, (False, False, False))
 
     def keep_tight(self, flow: np.ndarray) -> None:
@@ -292,14 +305,14 @@ class _Cuts:
         self.rows = [row for row, room in zip(self.rows, slack.tolist(), strict=True) if room < 1e-6]
 
     def matrix(self, columns: int | None = None, offset: int = 0) -> csr_matrix:
-        rows, cols, vals = [], [], []
-        for r, (cycle, in_s) in enumerate(self.rows):
-            for e, s in zip(cycle, in_s, strict=True):
-                rows.append(r)
-                cols.append(offset + e)
-                vals.append(-1.0 if s else 1.0)
+        lengths = [len(cycle) for cycle, _ in self.rows]
+        total = sum(lengths)
+        rows = np.repeat(np.arange(len(self.rows)), lengths)
+        cols = offset + np.fromiter(itertools.chain.from_iterable(c for c, _ in self.rows), dtype=np.int64,
+                                    count=total)
+        in_s = np.fromiter(itertools.chain.from_iterable(s for _, s in self.rows), dtype=bool, count=total)
         shape = (len(self.rows), columns if columns is not None else self.edges)
-        return coo_matrix((vals, (rows, cols)), shape=shape).tocsr()
+        return coo_matrix((np.where(in_s, -1.0, 1.0), (rows, cols)), shape=shape).tocsr()
 
     def rhs(self) -> np.ndarray:
         return np.array([1.0 - sum(in_s) for _, in_s in self.rows])

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,10 +73,19 @@ def annotate(session: Session, claims: Iterable[dict[str, Any]]) -> None:
 
 # --- Contested pairs ----------------------------------------------------------------------------
 
+# Few distinct dates among many relations: each stored bound is parsed once (a pure function of the text).
+@functools.lru_cache(maxsize=1 << 14)
+def _first_day(text: str | None) -> dt.date:
+    return PartialDate.parse(text).first if text else dt.date.min
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _last_day(text: str | None) -> dt.date:
+    return PartialDate.parse(text).last if text else dt.date.max
+
+
 def _span(relation: dict[str, Any]) -> tuple[dt.date, dt.date]:
-    start, end = relation.get("start"), relation.get("end")
-    return (PartialDate.parse(start).first if start else dt.date.min,
-            PartialDate.parse(end).last if end else dt.date.max)
+    return _first_day(relation.get("start") or None), _last_day(relation.get("end") or None)
 
 
 def contested_relations(relations: Iterable[dict[str, Any]]) -> set[str]:
@@ -83,13 +93,13 @@ def contested_relations(relations: Iterable[dict[str, Any]]) -> set[str]:
     same two actors (either direction) in overlapping time. Undated bounds are open."""
     by_pair: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for relation in relations:
-        if relation["sign"] == 0 or relation["from"] == relation["to"]:
+        a, b = relation["from"], relation["to"]
+        if relation["sign"] == 0 or a == b:
             continue
-        a, b = sorted((relation["from"], relation["to"]))
-        by_pair.setdefault((a, b), []).append(relation)
+        by_pair.setdefault((a, b) if a < b else (b, a), []).append(relation)
     found: set[str] = set()
     for group in by_pair.values():
-        if len({r["sign"] for r in group}) < 2:
+        if len(group) < 2 or len({r["sign"] for r in group}) < 2:
             continue        # one sign only: nothing to date (the common case, and the cheap one)
         positive = [(r["id"], _span(r)) for r in group if r["sign"] > 0]
         negative = [(r["id"], _span(r)) for r in group if r["sign"] < 0]

@@ -76,7 +76,8 @@ def source(source_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/analysis/balance")
 def balance():  # type: ignore[no-untyped-def]
     view = _view()
-    body = analysis.balance(get_session(), view, page=pages.page_number(request.args, "triads_page"))
+    body = analysis.balance(get_session(), view, page=pages.page_number(request.args, "triads_page"),
+                            recent=current_app.extensions["recent_values"])
     following = body["triads_page"]["next"]
     query: dict[str, Any] = {**view.query(), "triads_page": str(following)}
     body["next"] = url_for("api.balance", **query) if following else None
