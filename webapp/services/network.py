@@ -112,8 +112,7 @@ LABEL_DRAW_PX = 11
 LABEL_MAX_PX = 22
 DRAWN_EDGE_LIMIT = 3000
 LARGE_OPTIONS: dict[str, Any] = {
-    "interaction": {"hover": False, "hideEdgesOnDrag": True, "hideEdgesOnZoom": True, "tooltipDelay": 150,
-                    "navigationButtons": False, "keyboard": False, "multiselect": False},
+    "interaction": {"hover": False, "hideEdgesOnDrag": True, "hideEdgesOnZoom": True},  # merged into OPTIONS
     "nodes": {"scaling": {"label": {"drawThreshold": LABEL_DRAW_PX, "maxVisible": LABEL_MAX_PX}}},
     "edges": {"smooth": {"enabled": False}},
 }
